@@ -1,0 +1,156 @@
+/**
+ * The domain model. Plain immutable data: no behaviour, no I/O.
+ * Times are `Date`s; digests are lowercase hex strings of fixed length (64 chars).
+ */
+
+export const SLOT_NAMES = ['primary', 'secondary'] as const;
+export type SlotName = (typeof SLOT_NAMES)[number];
+
+export const MEMBER_ROLES = ['admin', 'operator'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export const KEY_KINDS = ['use', 'manage'] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
+
+export const KEY_STATES = ['active', 'suspended', 'cancelled'] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+
+export interface RateLimit {
+  /** Requests allowed per window. */
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+export interface InstitutionSettings {
+  /** Whether operators (not only admins) may view secrets. */
+  readonly operatorsMayViewSecrets: boolean;
+  /** Default rate limit applied to keys that have none. */
+  readonly defaultRateLimit: RateLimit | null;
+}
+
+export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
+  operatorsMayViewSecrets: false,
+  defaultRateLimit: null,
+});
+
+export interface Institution {
+  readonly id: string;
+  readonly name: string;
+  readonly externalCode: string | null;
+  readonly settings: InstitutionSettings;
+  readonly createdAt: Date;
+}
+
+export interface User {
+  readonly id: string;
+  /** Lower-cased. Unique. */
+  readonly email: string;
+  readonly name: string;
+  /** Self-describing password hash (see core/password.ts). */
+  readonly passwordHash: string;
+  /** True for platform operators (create institutions, verify audit). */
+  readonly platformOperator: boolean;
+  /** Set when an admin generated the password: it must be changed at first login. */
+  readonly mustChangePassword: boolean;
+  readonly disabled: boolean;
+  readonly createdAt: Date;
+}
+
+export interface Membership {
+  readonly userId: string;
+  readonly institutionId: string;
+  readonly role: MemberRole;
+  readonly createdAt: Date;
+}
+
+export interface ApiKey {
+  readonly id: string;
+  readonly institutionId: string;
+  readonly name: string;
+  readonly kind: KeyKind;
+  readonly scopes: readonly string[];
+  readonly state: KeyState;
+  /** Canonical CIDR strings (IPv4 or IPv6). Empty = any address. */
+  readonly allowedCidrs: readonly string[];
+  readonly expiresAt: Date | null;
+  readonly rateLimit: RateLimit | null;
+  readonly createdAt: Date;
+  /** Actor id (`usr_…` or `key_…`). */
+  readonly createdBy: string;
+  readonly updatedAt: Date;
+  /** Set when the key was deleted (state `cancelled`). */
+  readonly deletedAt: Date | null;
+}
+
+/** Envelope-encrypted secret: `ciphertext` is opaque, `masterKeyId` names the wrapping key. */
+export interface SealedSecret {
+  readonly masterKeyId: string;
+  readonly ciphertext: string;
+}
+
+export interface SecretSlot {
+  readonly keyId: string;
+  readonly slot: SlotName;
+  /** HMAC-SHA256(pepper_vN, secret), hex. Unique across all slots and retired secrets. */
+  readonly digest: string;
+  readonly digestVersion: number;
+  /** Null when the deployment does not keep viewable secrets. */
+  readonly sealed: SealedSecret | null;
+  /** Prefix + last 4 characters, e.g. `kw_live_…9fQa`. */
+  readonly hint: string;
+  readonly generatedAt: Date;
+  readonly generatedBy: string;
+  readonly lastUsedAt: Date | null;
+  readonly lastUsedFrom: string | null;
+}
+
+export const RETIRE_REASONS = ['regenerated', 'deleted'] as const;
+export type RetireReason = (typeof RETIRE_REASONS)[number];
+
+/** A secret that no longer authenticates but is still recognised when sent. */
+export interface RetiredSecret {
+  readonly digest: string;
+  readonly digestVersion: number;
+  readonly keyId: string;
+  readonly institutionId: string;
+  readonly slot: SlotName;
+  readonly hint: string;
+  readonly retiredAt: Date;
+  readonly retiredBy: string;
+  readonly reason: RetireReason;
+}
+
+export type ActorType = 'user' | 'key' | 'system';
+
+export interface Actor {
+  readonly type: ActorType;
+  readonly id: string;
+}
+
+/** What a caller supplies to append an audit event; the store assigns seq, prevHash and hash. */
+export interface AuditInput {
+  readonly id: string;
+  readonly at: Date;
+  readonly actor: Actor;
+  readonly institutionId: string | null;
+  readonly action: string;
+  readonly target: string | null;
+  readonly sourceIp: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditEvent extends AuditInput {
+  /** Gapless, starting at 1. */
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface Session {
+  /** SHA-256 hex of the session token; the token itself is never stored. */
+  readonly idHash: string;
+  readonly userId: string;
+  readonly csrfToken: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
