@@ -3,7 +3,8 @@
  * (http/problem.ts); everything else throws `AppError` with a code from here.
  */
 export const ERROR_CATALOG = {
-  BAD_REQUEST: { status: 400, title: 'Bad request' },
+  INVALID_JSON: { status: 400, title: 'Body is not valid JSON' },
+  INVALID_REQUEST: { status: 400, title: 'Request does not match the schema' },
   VALIDATION_FAILED: { status: 422, title: 'Validation failed' },
   INVALID_ID: { status: 400, title: 'Invalid identifier' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },

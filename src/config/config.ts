@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { AppError } from '../core/errors.js';
+
+/**
+ * The one configuration object. Read and validated once at start (`loadConfig`), frozen, passed
+ * down. Precedence: command-line flags > environment variables > config file > defaults.
+ * Nothing outside src/config reads `process.env`.
+ */
+
+const RouteSchema = Type.Object(
+  {
+    path: Type.String({ pattern: '^/' }),
+    upstream: Type.String({ pattern: '^https?://' }),
+    scope: Type.Optional(Type.String({ minLength: 1 })),
+    allowQueryKey: Type.Optional(Type.Boolean()),
+    stripPrefix: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const FileSchema = Type.Object(
+  {
+    secretPrefix: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,30}[a-z0-9]$' })),
+    dataDir: Type.Optional(Type.String({ minLength: 1 })),
+    /** Keep an encrypted copy of each secret so admins can view it later (the seed platform does). */
+    viewableSecrets: Type.Optional(Type.Boolean()),
+    admin: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1 })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          /** Proxies whose X-Forwarded-* headers are believed (CIDRs). */
+          trustedProxies: Type.Optional(Type.Array(Type.String())),
+          /** Always mark the session cookie Secure (it is anyway when the request came over TLS). */
+          secureCookies: Type.Optional(Type.Boolean()),
+          sessionTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86400 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    login: Type.Optional(
+      Type.Object(
+        {
+          maxFailuresPerAccount: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxFailuresPerIp: Type.Optional(Type.Integer({ minimum: 1 })),
+          windowSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    gateway: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1 })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          header: Type.Optional(Type.String({ minLength: 1 })),
+          profile: Type.Optional(Type.Union([Type.Literal('default'), Type.Literal('apim')])),
+          trustedProxies: Type.Optional(Type.Array(Type.String())),
+          routes: Type.Optional(Type.Array(RouteSchema)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    logLevel: Type.Optional(
+      Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigFile = Static<typeof FileSchema>;
+export type GatewayRoute = Static<typeof RouteSchema>;
+
+export interface Config {
+  readonly configFile: string | null;
+  readonly dataDir: string;
+  readonly databaseUrl: string | null;
+  readonly redisUrl: string | null;
+  readonly secretPrefix: string;
+  readonly viewableSecrets: boolean;
+  readonly logLevel: string;
+  readonly admin: {
+    readonly host: string;
+    readonly port: number;
+    readonly trustedProxies: readonly string[];
+    readonly secureCookies: boolean;
+    readonly sessionTtlSeconds: number;
+  };
+  readonly login: {
+    readonly maxFailuresPerAccount: number;
+    readonly maxFailuresPerIp: number;
+    readonly windowSeconds: number;
+  };
+  readonly gateway: {
+    readonly host: string;
+    readonly port: number;
+    readonly header: string;
+    readonly profile: 'default' | 'apim';
+    readonly trustedProxies: readonly string[];
+    readonly routes: readonly GatewayRoute[];
+  };
+  readonly bootstrap: { readonly email: string; readonly password: string | null };
+  /** Raw keyring material from the environment (`1:<base64>,2:<base64>`), if given. */
+  readonly keyringEnv: { readonly peppers: string | null; readonly masterKeys: string | null };
+}
+
+export interface ConfigOverrides {
+  readonly config?: string;
+  readonly dataDir?: string;
+  readonly adminPort?: number;
+  readonly gatewayPort?: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function envPort(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new AppError('CONFIG_INVALID', `${name} must be a port number (0-65535)`);
+  }
+  return port;
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}
+
+function readConfigFile(path: string, explicit: boolean): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (!explicit && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new AppError('CONFIG_INVALID', `cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('CONFIG_INVALID', `config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!Value.Check(FileSchema, parsed)) {
+    const problems = Value.Errors(FileSchema, parsed)
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`);
+    throw new AppError('CONFIG_INVALID', `config file ${path}: ${problems.join('; ')}`);
+  }
+  return parsed;
+}
+
+/** Builds the frozen configuration from flags, environment and the optional config file. */
+export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
+  const explicitFile = overrides.config ?? nonEmpty(env.KEYWARD_CONFIG);
+  const configFile = resolve(cwd, explicitFile ?? 'keyward.config.json');
+  const file = readConfigFile(configFile, explicitFile !== null);
+  const profile = file.gateway?.profile ?? 'default';
+  const config: Config = {
+    configFile,
+    dataDir: resolve(cwd, overrides.dataDir ?? nonEmpty(env.KEYWARD_DATA_DIR) ?? file.dataDir ?? 'keyward-data'),
+    databaseUrl: nonEmpty(env.KEYWARD_DATABASE_URL),
+    redisUrl: nonEmpty(env.KEYWARD_REDIS_URL),
+    secretPrefix: file.secretPrefix ?? 'kw_live',
+    viewableSecrets: file.viewableSecrets ?? true,
+    logLevel: nonEmpty(env.KEYWARD_LOG_LEVEL) ?? file.logLevel ?? 'info',
+    admin: {
+      host: nonEmpty(env.KEYWARD_ADMIN_HOST) ?? file.admin?.host ?? '127.0.0.1',
+      port: overrides.adminPort ?? envPort(env, 'KEYWARD_ADMIN_PORT') ?? file.admin?.port ?? 4000,
+      trustedProxies: file.admin?.trustedProxies ?? [],
+      secureCookies: file.admin?.secureCookies ?? false,
+      sessionTtlSeconds: file.admin?.sessionTtlSeconds ?? 8 * 3600,
+    },
+    login: {
+      maxFailuresPerAccount: file.login?.maxFailuresPerAccount ?? 5,
+      maxFailuresPerIp: file.login?.maxFailuresPerIp ?? 30,
+      windowSeconds: file.login?.windowSeconds ?? 15 * 60,
+    },
+    gateway: {
+      host: nonEmpty(env.KEYWARD_GATEWAY_HOST) ?? file.gateway?.host ?? '127.0.0.1',
+      port: overrides.gatewayPort ?? envPort(env, 'KEYWARD_GATEWAY_PORT') ?? file.gateway?.port ?? 8080,
+      header: file.gateway?.header ?? (profile === 'apim' ? 'Ocp-Apim-Subscription-Key' : 'X-API-Key'),
+      profile,
+      trustedProxies: file.gateway?.trustedProxies ?? [],
+      routes: file.gateway?.routes ?? [],
+    },
+    bootstrap: {
+      email: (nonEmpty(env.KEYWARD_ADMIN_EMAIL) ?? 'admin@keyward.local').toLowerCase(),
+      password: nonEmpty(env.KEYWARD_ADMIN_PASSWORD),
+    },
+    keyringEnv: {
+      peppers: nonEmpty(env.KEYWARD_PEPPERS),
+      masterKeys: nonEmpty(env.KEYWARD_MASTER_KEYS),
+    },
+  };
+  if (config.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new AppError('CONFIG_INVALID', 'KEYWARD_DATABASE_URL must be a postgres:// URL');
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The process environment: the one read of `process.env` outside the CLI's own env helper. */
+export function processEnvironment(): Env {
+  return process.env;
+}

@@ -1,0 +1,117 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { newId } from '../core/ids.js';
+import type { AuditService } from '../services/audit-service.js';
+import type { AuthService } from '../services/auth-service.js';
+import type { InstitutionService } from '../services/institution-service.js';
+import type { KeyService } from '../services/key-service.js';
+import type { MemberService } from '../services/member-service.js';
+import { createAuthHook } from './auth-hook.js';
+import { errorToProblem, problemBody, sendProblem } from './problem.js';
+import type { AdminApp } from './route-kit.js';
+import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerInstitutionRoutes } from './routes/institution-routes.js';
+import { registerKeyRoutes } from './routes/key-routes.js';
+import { Problem } from './schemas.js';
+
+export interface AdminAppDeps {
+  readonly auth: AuthService;
+  readonly institutions: InstitutionService;
+  readonly members: MemberService;
+  readonly keys: KeyService;
+  readonly audit: AuditService;
+  readonly logger: FastifyBaseLogger;
+  readonly trustedProxies: readonly string[];
+  readonly secureCookies: boolean;
+  readonly version: string;
+}
+
+export const API_PREFIX = '/api/v1';
+const BODY_LIMIT = 64 * 1024;
+
+/** Bodies are validated strictly (no coercion, no unknown fields); params and query coerce strings. */
+function validators() {
+  const strict = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false });
+  const coercing = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: 'array', strict: false });
+  for (const ajv of [strict, coercing]) addFormats.default(ajv);
+  return { strict, coercing };
+}
+
+/** The admin API as a Fastify instance (not listening). */
+export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
+    genReqId: () => newId('req'),
+    requestIdHeader: false,
+    disableRequestLogging: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const { strict, coercing } = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema),
+  );
+
+  app.addSchema(Problem);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keyward admin API',
+        version: deps.version,
+        description:
+          'Manage API keys — each a pair of equivalent secrets, primary and secondary — for institutions.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      servers: [{ url: 'http://127.0.0.1:4000', description: 'Default local deployment' }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'keyward_session' },
+          manageKey: { type: 'http', scheme: 'bearer', description: 'Secret of a manage key' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', String(request.id));
+    reply.header('X-Content-Type-Options', 'nosniff');
+    if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-cache');
+  });
+  app.setErrorHandler((err, request, reply) => {
+    const body = errorToProblem(err, request);
+    if (body.status >= 500) request.log.error({ err }, 'request failed');
+    if (body.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="keyward"');
+    return sendProblem(reply, body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problemBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`, String(request.id))),
+  );
+
+  const authenticate = createAuthHook(deps.auth);
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', authenticate);
+      const typed = api.withTypeProvider<TypeBoxTypeProvider>();
+      registerAuthRoutes(typed, { auth: deps.auth, secureCookies: deps.secureCookies });
+      registerInstitutionRoutes(typed, { institutions: deps.institutions, members: deps.members });
+      registerKeyRoutes(typed, { keys: deps.keys });
+      registerAuditRoutes(typed, { audit: deps.audit });
+      typed.get(
+        '/openapi.json',
+        { config: { auth: 'none' }, schema: { hide: true } },
+        async () => app.swagger(),
+      );
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

@@ -1,0 +1,84 @@
+import type { ApiKey, AuditEvent, Institution, Membership, SecretSlot, User } from '../core/model.js';
+import type { MemberWithUser } from '../ports/store.js';
+
+/** Domain objects → the JSON shapes of API.md. Only listed fields leave the server. */
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function institutionView(i: Institution) {
+  return {
+    id: i.id,
+    name: i.name,
+    externalCode: i.externalCode,
+    settings: i.settings,
+    createdAt: i.createdAt.toISOString(),
+  };
+}
+
+export function userView(u: User) {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    platformOperator: u.platformOperator,
+    mustChangePassword: u.mustChangePassword,
+  };
+}
+
+export function membershipView(m: Membership) {
+  return { institutionId: m.institutionId, role: m.role, createdAt: m.createdAt.toISOString() };
+}
+
+export function memberView(m: MemberWithUser) {
+  return {
+    userId: m.userId,
+    email: m.user.email,
+    name: m.user.name,
+    role: m.role,
+    createdAt: m.createdAt.toISOString(),
+  };
+}
+
+function slotView(slot: SecretSlot | undefined) {
+  return {
+    hint: slot?.hint ?? '',
+    generatedAt: iso(slot?.generatedAt ?? null) ?? new Date(0).toISOString(),
+    lastUsedAt: iso(slot?.lastUsedAt ?? null),
+    lastUsedFrom: slot?.lastUsedFrom ?? null,
+  };
+}
+
+export function keyView(key: ApiKey, slots: readonly SecretSlot[]) {
+  return {
+    id: key.id,
+    institutionId: key.institutionId,
+    name: key.name,
+    kind: key.kind,
+    state: key.state,
+    scopes: [...key.scopes],
+    allowedCidrs: [...key.allowedCidrs],
+    expiresAt: iso(key.expiresAt),
+    rateLimit: key.rateLimit,
+    createdAt: key.createdAt.toISOString(),
+    createdBy: key.createdBy,
+    slots: {
+      primary: slotView(slots.find((s) => s.slot === 'primary')),
+      secondary: slotView(slots.find((s) => s.slot === 'secondary')),
+    },
+  };
+}
+
+export function auditEventView(e: AuditEvent) {
+  return {
+    seq: e.seq,
+    id: e.id,
+    at: e.at.toISOString(),
+    actor: e.actor,
+    institutionId: e.institutionId,
+    action: e.action,
+    target: e.target,
+    sourceIp: e.sourceIp,
+    details: e.details,
+    hash: e.hash,
+  };
+}

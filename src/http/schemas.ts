@@ -1,0 +1,191 @@
+import Type, { type TSchema } from 'typebox';
+import { idPattern } from '../core/ids.js';
+
+/** JSON schemas of the admin API: the single source for validation, serialisation and OpenAPI. */
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const DateTime = Type.String({ format: 'date-time' });
+
+export const InstitutionId = Type.String({ pattern: idPattern('ins'), description: 'Institution id (`ins_…`)' });
+export const UserId = Type.String({ pattern: idPattern('usr'), description: 'User id (`usr_…`)' });
+export const KeyId = Type.String({ pattern: idPattern('key'), description: 'API key id (`key_…`)' });
+
+export const InstitutionParams = Type.Object({ institutionId: InstitutionId }, { additionalProperties: false });
+export const MemberParams = Type.Object({ institutionId: InstitutionId, userId: UserId }, { additionalProperties: false });
+export const KeyParams = Type.Object({ keyId: KeyId }, { additionalProperties: false });
+
+export const Slot = Type.Union([Type.Literal('primary'), Type.Literal('secondary')]);
+export const MemberRole = Type.Union([Type.Literal('admin'), Type.Literal('operator')]);
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details' },
+);
+
+export const RateLimit = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+    windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  },
+  { additionalProperties: false },
+);
+
+export const InstitutionSettings = Type.Object({
+  operatorsMayViewSecrets: Type.Boolean(),
+  defaultRateLimit: Nullable(RateLimit),
+});
+
+export const Institution = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  externalCode: Nullable(Type.String()),
+  settings: InstitutionSettings,
+  createdAt: DateTime,
+});
+
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const ExternalCode = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
+
+export const CreateInstitutionBody = Type.Object(
+  { name: Name, externalCode: Type.Optional(Nullable(ExternalCode)) },
+  { additionalProperties: false },
+);
+
+export const UpdateInstitutionBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    externalCode: Type.Optional(Nullable(ExternalCode)),
+    settings: Type.Optional(
+      Type.Object(
+        {
+          operatorsMayViewSecrets: Type.Optional(Type.Boolean()),
+          defaultRateLimit: Type.Optional(Nullable(RateLimit)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const User = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  platformOperator: Type.Boolean(),
+  mustChangePassword: Type.Boolean(),
+});
+
+export const Membership = Type.Object({ institutionId: Type.String(), role: MemberRole, createdAt: DateTime });
+
+export const Member = Type.Object({
+  userId: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: MemberRole,
+  createdAt: DateTime,
+});
+
+const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
+
+export const AddMemberBody = Type.Object(
+  { email: Email, name: Name, role: MemberRole, password: Type.Optional(Password) },
+  { additionalProperties: false },
+);
+export const UpdateMemberBody = Type.Object({ role: MemberRole }, { additionalProperties: false });
+
+export const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Password, newPassword: Password },
+  { additionalProperties: false },
+);
+
+const Scope = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9:._/-]+$' });
+const Scopes = Type.Array(Scope, { maxItems: 64 });
+const Cidrs = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+  maxItems: 256,
+  description: 'IPv4 or IPv6 CIDRs (a bare address means one host); empty means any address',
+});
+
+export const SlotView = Type.Object({
+  hint: Type.String({ description: 'Prefix and last 4 characters, e.g. `kw_live_…9fQa`' }),
+  generatedAt: DateTime,
+  lastUsedAt: Nullable(DateTime),
+  lastUsedFrom: Nullable(Type.String()),
+});
+
+export const Key = Type.Object({
+  id: Type.String(),
+  institutionId: Type.String(),
+  name: Type.String(),
+  kind: Type.Union([Type.Literal('use'), Type.Literal('manage')]),
+  state: Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('cancelled')]),
+  scopes: Type.Array(Type.String()),
+  allowedCidrs: Type.Array(Type.String()),
+  expiresAt: Nullable(DateTime),
+  rateLimit: Nullable(RateLimit),
+  createdAt: DateTime,
+  createdBy: Type.String(),
+  slots: Type.Object({ primary: SlotView, secondary: SlotView }),
+});
+
+export const CreateKeyBody = Type.Object(
+  {
+    name: Name,
+    kind: Type.Optional(Type.Union([Type.Literal('use'), Type.Literal('manage')])),
+    scopes: Type.Optional(Scopes),
+    allowedCidrs: Type.Optional(Cidrs),
+    expiresAt: Type.Optional(Nullable(DateTime)),
+    rateLimit: Type.Optional(Nullable(RateLimit)),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateKeyBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    scopes: Type.Optional(Scopes),
+    allowedCidrs: Type.Optional(Cidrs),
+    expiresAt: Type.Optional(Nullable(DateTime)),
+    rateLimit: Type.Optional(Nullable(RateLimit)),
+    state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const RegenerateBody = Type.Object(
+  { slot: Slot, force: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
+export const Secrets = Type.Object({ primary: Type.String(), secondary: Type.String() });
+
+export const AuditEvent = Type.Object({
+  seq: Type.Integer(),
+  id: Type.String(),
+  at: DateTime,
+  actor: Type.Object({ type: Type.String(), id: Type.String() }),
+  institutionId: Nullable(Type.String()),
+  action: Type.String(),
+  target: Nullable(Type.String()),
+  sourceIp: Nullable(Type.String()),
+  details: Type.Object({}, { additionalProperties: true }),
+  hash: Type.String(),
+});
+
+export const AuditQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  },
+  { additionalProperties: false },
+);

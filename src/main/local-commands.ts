@@ -1,0 +1,86 @@
+import type { LocalCommands } from '../cli/program.js';
+import { type Config, type ConfigOverrides, loadConfig, processEnvironment } from '../config/config.js';
+import { verifyAuditChain } from '../services/audit-service.js';
+import { createLogger } from './logger.js';
+import { describeStore, openStore } from './open-store.js';
+import { startKeyward } from './server.js';
+
+type Print = (line: string) => void;
+
+function configFrom(opts: { dataDir?: string; config?: string; adminPort?: number; gatewayPort?: number }): Config {
+  const overrides: ConfigOverrides = {
+    ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
+    ...(opts.config !== undefined && { config: opts.config }),
+    ...(opts.adminPort !== undefined && { adminPort: opts.adminPort }),
+    ...(opts.gatewayPort !== undefined && { gatewayPort: opts.gatewayPort }),
+  };
+  return loadConfig(processEnvironment(), overrides);
+}
+
+/** `serve`, `migrate` and `audit verify`: the commands that run against the local store. */
+export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)): LocalCommands {
+  return {
+    async serve(opts) {
+      if (opts.role === 'gateway') {
+        throw new Error('The gateway role is not available in this version yet; run `keyward serve` for the admin API');
+      }
+      const config = configFrom(opts);
+      const logger = createLogger(config.logLevel);
+      const running = await startKeyward(config, { logger });
+      out('');
+      out(`Keyward admin API and console: ${running.adminUrl}`);
+      out(`  store: ${describeStore(config)}`);
+      out(`  OpenAPI: ${running.adminUrl}/api/v1/openapi.json`);
+      if (running.bootstrap) {
+        out('');
+        out('First start: a platform operator was created. Sign in with');
+        out(`  email:    ${running.bootstrap.email}`);
+        out(
+          running.bootstrap.password
+            ? `  password: ${running.bootstrap.password}    (shown once; not stored anywhere in clear)`
+            : '  password: the value of KEYWARD_ADMIN_PASSWORD',
+        );
+        out(`  e.g.  keyward login --url ${running.adminUrl} --email ${running.bootstrap.email}`);
+      }
+      out('');
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          logger.info('shutting down');
+          running.close().then(resolve, (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            resolve();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    },
+
+    async migrate(opts) {
+      const config = configFrom(opts);
+      const store = await openStore(config);
+      try {
+        const applied = await store.migrate();
+        if (opts.json) out(JSON.stringify({ store: describeStore(config), applied }));
+        else out(applied.length ? `Applied ${applied.join(', ')} to ${describeStore(config)}` : `${describeStore(config)} is up to date`);
+        return 0;
+      } finally {
+        await store.close();
+      }
+    },
+
+    async auditVerify(opts) {
+      const config = configFrom(opts);
+      const store = await openStore(config);
+      try {
+        const report = await verifyAuditChain(store);
+        if (opts.json) out(JSON.stringify(report));
+        else if (report.ok) out(`Audit chain intact: ${report.checked} events checked`);
+        else out(`Audit chain BROKEN at seq ${report.firstBrokenSeq} (${report.checked} events verified before it)`);
+        return report.ok ? 0 : 1;
+      } finally {
+        await store.close();
+      }
+    },
+  };
+}

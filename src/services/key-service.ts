@@ -1,0 +1,264 @@
+import { AppError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { type SecretContext, openSecret } from '../core/envelope.js';
+import { issuePair, regenerateSlot, retireAllSlots, type SecretFactoryContext } from '../core/key-pair.js';
+import type { Keyring } from '../core/keyring.js';
+import type { ApiKey, KeyKind, RateLimit, SecretSlot, SlotName } from '../core/model.js';
+import type { Clock } from '../ports/clock.js';
+import type { ApiKeyPatch, Store, StoreRepos } from '../ports/store.js';
+import { canonicalCidrs, futureExpiry, rateLimitOf, uniqueScopes } from './key-input.js';
+import type { KeyInvalidation } from '../ports/key-invalidation.js';
+import {
+  actorId,
+  auditOf,
+  type InstitutionAccess,
+  institutionAccess,
+  type RequestContext,
+  requireAccess,
+} from './principal.js';
+
+export interface KeyWithSlots {
+  readonly key: ApiKey;
+  readonly slots: readonly SecretSlot[];
+}
+
+export interface CreateKeyInput {
+  readonly name: string;
+  readonly kind?: KeyKind;
+  readonly scopes?: readonly string[];
+  readonly allowedCidrs?: readonly string[];
+  readonly expiresAt?: string | null;
+  readonly rateLimit?: RateLimit | null;
+}
+
+export interface UpdateKeyInput {
+  readonly name?: string;
+  readonly scopes?: readonly string[];
+  readonly allowedCidrs?: readonly string[];
+  readonly expiresAt?: string | null;
+  readonly rateLimit?: RateLimit | null;
+  readonly state?: 'active' | 'suspended';
+}
+
+export interface KeyServiceDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly keyring: Keyring;
+  readonly secretPrefix: string;
+  readonly viewableSecrets: boolean;
+  readonly invalidation: KeyInvalidation;
+}
+
+const WRITERS: readonly InstitutionAccess[] = ['admin', 'manage-key'];
+const READERS: readonly InstitutionAccess[] = ['admin', 'operator', 'manage-key'];
+
+/**
+ * API keys: each a pair of equivalent secrets. Every change and every secret view is audited in
+ * the same transaction; changes that affect verification are announced through `invalidation`
+ * before the call returns.
+ */
+export class KeyService {
+  constructor(private readonly deps: KeyServiceDeps) {}
+
+  /** Creates a key; the two secrets are returned here once and never again (except by view). */
+  async create(ctx: RequestContext, institutionId: string, input: CreateKeyInput) {
+    const access = institutionAccess(ctx, institutionId);
+    requireAccess(access, WRITERS, 'create keys');
+    const kind = input.kind ?? 'use';
+    if (kind === 'manage' && access === 'manage-key') {
+      throw new AppError('FORBIDDEN', 'A manage key cannot create another manage key');
+    }
+    const now = this.deps.clock.now();
+    const key: ApiKey = {
+      id: newId('key'),
+      institutionId,
+      name: input.name,
+      kind,
+      scopes: uniqueScopes(input.scopes ?? []),
+      state: 'active',
+      allowedCidrs: canonicalCidrs(input.allowedCidrs ?? []),
+      expiresAt: futureExpiry(input.expiresAt, now) ?? null,
+      rateLimit: rateLimitOf(input.rateLimit) ?? null,
+      createdAt: now,
+      createdBy: actorId(ctx),
+      updatedAt: now,
+      deletedAt: null,
+    };
+    const pair = issuePair(key, this.factory(ctx, now));
+    await this.deps.store.transaction(async (tx) => {
+      await this.requireInstitution(tx, institutionId);
+      await tx.keys.insert(key, [pair.primary.slot, pair.secondary.slot]);
+      await tx.audit.append(
+        auditOf(ctx, this.deps.clock, 'key.create', {
+          institutionId,
+          target: key.id,
+          details: { name: key.name, kind: key.kind, scopes: key.scopes, allowedCidrs: key.allowedCidrs },
+        }),
+      );
+    });
+    return {
+      key,
+      slots: [pair.primary.slot, pair.secondary.slot],
+      secrets: { primary: pair.primary.secret, secondary: pair.secondary.secret },
+    };
+  }
+
+  async list(ctx: RequestContext, institutionId: string): Promise<KeyWithSlots[]> {
+    requireAccess(institutionAccess(ctx, institutionId), READERS, 'list keys');
+    if (!(await this.deps.store.institutions.get(institutionId))) {
+      throw new AppError('NOT_FOUND', 'Institution not found');
+    }
+    const keys = await this.deps.store.keys.listByInstitution(institutionId);
+    return Promise.all(keys.map(async (key) => ({ key, slots: await this.deps.store.keys.getSlots(key.id) })));
+  }
+
+  async get(ctx: RequestContext, keyId: string): Promise<KeyWithSlots> {
+    const { key } = await this.visibleKey(this.deps.store, ctx, keyId, READERS, 'read keys');
+    return { key, slots: await this.deps.store.keys.getSlots(key.id) };
+  }
+
+  /** Both plaintext secrets. Audited in the same transaction as the read. */
+  async viewSecrets(ctx: RequestContext, keyId: string): Promise<Record<SlotName, string>> {
+    if (!this.deps.viewableSecrets) {
+      throw new AppError('FORBIDDEN', 'This deployment does not keep viewable secrets; regenerate a slot instead');
+    }
+    return this.deps.store.transaction(async (tx) => {
+      const { key, access } = await this.visibleKey(tx, ctx, keyId, READERS, 'view secrets');
+      if (access === 'manage-key') throw new AppError('FORBIDDEN', 'Manage keys cannot view secrets');
+      if (access === 'operator') {
+        const institution = await tx.institutions.get(key.institutionId);
+        if (!institution?.settings.operatorsMayViewSecrets) {
+          throw new AppError('FORBIDDEN', 'Operators of this institution may not view secrets');
+        }
+      }
+      const slots = await tx.keys.getSlots(key.id);
+      const secrets: Partial<Record<SlotName, string>> = {};
+      for (const slot of slots) {
+        if (!slot.sealed) throw new AppError('FORBIDDEN', `The ${slot.slot} secret is not viewable; regenerate it`);
+        secrets[slot.slot] = openSecret(slot.sealed, this.context(key, slot.slot), this.deps.keyring);
+      }
+      await tx.audit.append(
+        auditOf(ctx, this.deps.clock, 'key.secrets.view', {
+          institutionId: key.institutionId,
+          target: key.id,
+          details: { slots: slots.map((s) => s.slot) },
+        }),
+      );
+      if (!secrets.primary || !secrets.secondary) throw new AppError('INTERNAL', 'Key has lost a slot');
+      return { primary: secrets.primary, secondary: secrets.secondary };
+    });
+  }
+
+  /** Replaces one slot's secret; the other slot is untouched and the old secret is retired. */
+  async regenerate(ctx: RequestContext, keyId: string, slotName: SlotName, force = false) {
+    const now = this.deps.clock.now();
+    const result = await this.deps.store.transaction(async (tx) => {
+      const { key } = await this.visibleKey(tx, ctx, keyId, WRITERS, 'regenerate secrets');
+      const current = await tx.keys.getSlot(key.id, slotName);
+      if (!current) throw new AppError('INTERNAL', 'Key has lost a slot');
+      const { issued, retired } = regenerateSlot(key, current, this.factory(ctx, now));
+      await tx.keys.insertRetired(retired);
+      await tx.keys.replaceSlot(issued.slot);
+      await tx.audit.append(
+        auditOf(ctx, this.deps.clock, 'key.regenerate', {
+          institutionId: key.institutionId,
+          target: key.id,
+          details: { slot: slotName, force, oldHint: current.hint, newHint: issued.slot.hint },
+        }),
+      );
+      return { key, slot: slotName, secret: issued.secret, slots: await tx.keys.getSlots(key.id) };
+    });
+    await this.deps.invalidation.keyChanged(result.key.id);
+    return result;
+  }
+
+  async update(ctx: RequestContext, keyId: string, input: UpdateKeyInput): Promise<KeyWithSlots> {
+    const now = this.deps.clock.now();
+    const patch: ApiKeyPatch = {
+      updatedAt: now,
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.scopes !== undefined && { scopes: uniqueScopes(input.scopes) }),
+      ...(input.allowedCidrs !== undefined && { allowedCidrs: canonicalCidrs(input.allowedCidrs) }),
+      ...(input.expiresAt !== undefined && { expiresAt: futureExpiry(input.expiresAt, now) ?? null }),
+      ...(input.rateLimit !== undefined && { rateLimit: rateLimitOf(input.rateLimit) ?? null }),
+      ...(input.state !== undefined && { state: input.state }),
+    };
+    const result = await this.deps.store.transaction(async (tx) => {
+      const { key } = await this.visibleKey(tx, ctx, keyId, WRITERS, 'update keys');
+      const updated = await tx.keys.update(key.id, patch);
+      if (!updated) throw new AppError('NOT_FOUND', 'Key not found');
+      const { updatedAt: _, ...changes } = patch;
+      await tx.audit.append(
+        auditOf(ctx, this.deps.clock, input.state && input.state !== key.state ? `key.${input.state === 'active' ? 'activate' : 'suspend'}` : 'key.update', {
+          institutionId: key.institutionId,
+          target: key.id,
+          details: { changes },
+        }),
+      );
+      return { key: updated, slots: await tx.keys.getSlots(key.id) };
+    });
+    await this.deps.invalidation.keyChanged(keyId);
+    return result;
+  }
+
+  /** Cancels the key: both digests are retired (still recognised if sent), ciphertexts erased. */
+  async delete(ctx: RequestContext, keyId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      const { key } = await this.visibleKey(tx, ctx, keyId, WRITERS, 'delete keys');
+      const slots = await tx.keys.getSlots(key.id);
+      for (const retired of retireAllSlots(key, slots, actorId(ctx), now)) {
+        await tx.keys.insertRetired(retired);
+      }
+      await tx.keys.deleteSlots(key.id);
+      await tx.keys.update(key.id, { state: 'cancelled', deletedAt: now, updatedAt: now });
+      await tx.audit.append(
+        auditOf(ctx, this.deps.clock, 'key.delete', {
+          institutionId: key.institutionId,
+          target: key.id,
+          details: { name: key.name },
+        }),
+      );
+    });
+    await this.deps.invalidation.keyChanged(keyId);
+  }
+
+  /** The key if the caller may see it (404 otherwise, never 403), then checks the action. */
+  private async visibleKey(
+    repos: StoreRepos,
+    ctx: RequestContext,
+    keyId: string,
+    allowed: readonly InstitutionAccess[],
+    what: string,
+  ): Promise<{ key: ApiKey; access: InstitutionAccess }> {
+    const key = await repos.keys.get(keyId);
+    if (!key || key.state === 'cancelled') throw new AppError('NOT_FOUND', 'Key not found');
+    let access: InstitutionAccess;
+    try {
+      access = institutionAccess(ctx, key.institutionId);
+    } catch {
+      throw new AppError('NOT_FOUND', 'Key not found');
+    }
+    if (access === 'platform') throw new AppError('NOT_FOUND', 'Key not found');
+    requireAccess(access, allowed, what);
+    return { key, access };
+  }
+
+  private async requireInstitution(repos: StoreRepos, institutionId: string): Promise<void> {
+    if (!(await repos.institutions.get(institutionId))) throw new AppError('NOT_FOUND', 'Institution not found');
+  }
+
+  private factory(ctx: RequestContext, now: Date): SecretFactoryContext {
+    return {
+      prefix: this.deps.secretPrefix,
+      keyring: this.deps.keyring,
+      viewable: this.deps.viewableSecrets,
+      actorId: actorId(ctx),
+      now,
+    };
+  }
+
+  private context(key: ApiKey, slot: SlotName): SecretContext {
+    return { institutionId: key.institutionId, keyId: key.id, slot };
+  }
+}

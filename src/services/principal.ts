@@ -1,0 +1,76 @@
+import { AppError } from '../core/errors.js';
+import type { ApiKey, AuditInput, MemberRole, User } from '../core/model.js';
+import { newId } from '../core/ids.js';
+import type { Clock } from '../ports/clock.js';
+
+/** Who is calling: a signed-in user, or automation holding a `manage` key. */
+export type Principal =
+  | {
+      readonly kind: 'user';
+      readonly user: User;
+      /** institutionId → role. */
+      readonly roles: ReadonlyMap<string, MemberRole>;
+    }
+  | { readonly kind: 'key'; readonly key: ApiKey };
+
+export interface RequestContext {
+  readonly principal: Principal;
+  readonly sourceIp: string | null;
+  readonly requestId: string;
+}
+
+/** What a caller may do inside one institution. */
+export type InstitutionAccess = 'admin' | 'operator' | 'platform' | 'manage-key';
+
+/**
+ * The caller's access to an institution, or NOT_FOUND when it has none: tenancy never answers
+ * 403 and never reveals that the institution exists.
+ */
+export function institutionAccess(ctx: RequestContext, institutionId: string): InstitutionAccess {
+  const p = ctx.principal;
+  if (p.kind === 'key') {
+    if (p.key.institutionId === institutionId) return 'manage-key';
+  } else {
+    const role = p.roles.get(institutionId);
+    if (role) return role;
+    if (p.user.platformOperator) return 'platform';
+  }
+  throw new AppError('NOT_FOUND', 'Institution not found');
+}
+
+/** Throws FORBIDDEN unless `access` is one of `allowed` (call after institutionAccess). */
+export function requireAccess(
+  access: InstitutionAccess,
+  allowed: readonly InstitutionAccess[],
+  what: string,
+): void {
+  if (!allowed.includes(access)) throw new AppError('FORBIDDEN', `Not allowed to ${what}`);
+}
+
+export function actorOf(ctx: RequestContext): AuditInput['actor'] {
+  const p = ctx.principal;
+  return p.kind === 'user' ? { type: 'user', id: p.user.id } : { type: 'key', id: p.key.id };
+}
+
+export function actorId(ctx: RequestContext): string {
+  return actorOf(ctx).id;
+}
+
+/** An audit event for `ctx`'s action, stamped now. */
+export function auditOf(
+  ctx: RequestContext,
+  clock: Clock,
+  action: string,
+  fields: { institutionId: string | null; target: string | null; details?: Record<string, unknown> },
+): AuditInput {
+  return {
+    id: newId('aud'),
+    at: clock.now(),
+    actor: actorOf(ctx),
+    institutionId: fields.institutionId,
+    action,
+    target: fields.target,
+    sourceIp: ctx.sourceIp,
+    details: { requestId: ctx.requestId, ...fields.details },
+  };
+}

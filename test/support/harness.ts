@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/main/logger.js';
+import { type RunningKeyward, startKeyward } from '../../src/main/server.js';
+
+export interface TestKeyward {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly running: RunningKeyward;
+  readonly operator: { readonly email: string; readonly password: string };
+  /** Every log line the server wrote. */
+  readonly logs: string[];
+  stop(): Promise<void>;
+}
+
+export const OPERATOR_PASSWORD = 'operator-password-for-tests';
+
+/**
+ * A real Keyward admin API on loopback (port 0) over a temp SQLite file, or PostgreSQL when
+ * `databaseUrl` is given.
+ */
+export async function startTestKeyward(options: { env?: Record<string, string> } = {}): Promise<TestKeyward> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'keyward-test-'));
+  const config = loadConfig(
+    {
+      KEYWARD_DATA_DIR: dataDir,
+      KEYWARD_ADMIN_PORT: '0',
+      KEYWARD_ADMIN_PASSWORD: OPERATOR_PASSWORD,
+      ...options.env,
+    },
+    {},
+    dataDir,
+  );
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const running = await startKeyward({ ...config, configFile: null }, { logger: createLogger('debug', sink) });
+  return {
+    url: running.adminUrl,
+    dataDir,
+    running,
+    operator: { email: config.bootstrap.email, password: OPERATOR_PASSWORD },
+    logs,
+    async stop() {
+      await running.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+  readonly text: string;
+}
+
+/** A client of the admin API over real HTTP: session cookie + CSRF, or a bearer secret. */
+export class ApiClient {
+  private cookie: string | null = null;
+  csrfToken: string | null = null;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly bearer: string | null = null,
+  ) {}
+
+  static async login(baseUrl: string, email: string, password: string): Promise<ApiClient> {
+    const client = new ApiClient(baseUrl);
+    const res = await client.request('POST', '/auth/login', { email, password });
+    if (res.status !== 200) throw new Error(`login failed for ${email}: ${res.status} ${res.text}`);
+    return client;
+  }
+
+  static withBearer(baseUrl: string, secret: string): ApiClient {
+    return new ApiClient(baseUrl, secret);
+  }
+
+  /** Same session, without sending the CSRF header. */
+  withoutCsrf(): ApiClient {
+    const copy = new ApiClient(this.baseUrl, this.bearer);
+    copy.cookie = this.cookie;
+    return copy;
+  }
+
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    if (body !== undefined && !('content-type' in headers)) headers['content-type'] = 'application/json';
+    if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
+    if (this.cookie) headers.cookie = this.cookie;
+    if (this.csrfToken && method !== 'GET') headers['x-csrf-token'] = this.csrfToken;
+    const res = await fetch(`${this.baseUrl}/api/v1${path}`, {
+      method,
+      headers,
+      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie?.startsWith('keyward_session=')) this.cookie = setCookie.split(';')[0] ?? null;
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    if (path === '/auth/login' && res.status === 200) {
+      this.csrfToken = (parsed as { csrfToken: string }).csrfToken;
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+}
