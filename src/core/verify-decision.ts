@@ -1,4 +1,4 @@
-// STUB — implemented by the core helper. Signatures are the contract.
+import { ipInCidrs } from './cidr.js';
 import type { ApiKey, RetiredSecret, SecretSlot } from './model.js';
 import type { DigestMatchLike } from './verify-types.js';
 
@@ -19,7 +19,12 @@ export type VerifyFailure = (typeof VERIFY_FAILURES)[number];
 
 export type Verdict =
   | { readonly valid: true; readonly key: ApiKey; readonly slot: SecretSlot }
-  | { readonly valid: false; readonly code: VerifyFailure; readonly key?: ApiKey; readonly retired?: RetiredSecret };
+  | {
+      readonly valid: false;
+      readonly code: VerifyFailure;
+      readonly key?: ApiKey;
+      readonly retired?: RetiredSecret;
+    };
 
 export interface VerifyRequest {
   readonly now: Date;
@@ -27,10 +32,40 @@ export interface VerifyRequest {
   readonly scope?: string;
   readonly clientIp?: string;
 }
+
+const NOT_FOUND: Verdict = Object.freeze({ valid: false, code: 'NOT_FOUND' });
+
 /**
  * Decision order: known → not retired → key active → not expired → scope → client IP.
  * (Rate limiting is applied by the caller after a valid verdict.)
+ *
+ * Refusals about a known key carry the key so callers can log and alert on them. A key in an
+ * unknown state, or with `deletedAt` set, is refused as CANCELLED (fail closed). Throws only if a
+ * stored CIDR is invalid, which the gateway turns into a 503 (it fails closed).
  */
-export function decideVerdict(_match: DigestMatchLike | null, _req: VerifyRequest): Verdict {
-  throw new Error('not implemented');
+export function decideVerdict(match: DigestMatchLike | null, req: VerifyRequest): Verdict {
+  if (match === null) return NOT_FOUND;
+  if (match.kind === 'retired') return { valid: false, code: 'RETIRED', retired: match.retired };
+  const key = match.key;
+  const deleted = (key.deletedAt ?? null) !== null;
+  if (key.state !== 'active' || deleted) {
+    return {
+      valid: false,
+      code: key.state === 'suspended' && !deleted ? 'SUSPENDED' : 'CANCELLED',
+      key,
+    };
+  }
+  if (key.expiresAt !== null && key.expiresAt.getTime() <= req.now.getTime()) {
+    return { valid: false, code: 'EXPIRED', key };
+  }
+  if (req.scope !== undefined && !key.scopes.includes(req.scope)) {
+    return { valid: false, code: 'FORBIDDEN_SCOPE', key };
+  }
+  if (
+    key.allowedCidrs.length > 0 &&
+    (req.clientIp === undefined || !ipInCidrs(req.clientIp, key.allowedCidrs))
+  ) {
+    return { valid: false, code: 'IP_NOT_ALLOWED', key };
+  }
+  return { valid: true, key, slot: match.slot };
 }

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { maskSecrets } from '../core/secret-mask.js';
 
 /**
  * Paths whose values never reach a log line: the secret headers, Authorization, cookies and any
@@ -26,5 +27,19 @@ export const REDACT_PATHS = [
 
 /** Structured JSON logs (pino) with redaction. */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: {
+        // A client may put a secret in a URL by mistake: it must not reach the log through it.
+        req: (req: { method?: string; url?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+          method: req.method,
+          url: maskSecrets(req.url ?? ''),
+          remoteAddress: req.ip,
+        }),
+      },
+    },
+    destination,
+  );
 }

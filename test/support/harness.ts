@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -22,13 +22,21 @@ export const OPERATOR_PASSWORD = 'operator-password-for-tests';
  * A real Keyward admin API on loopback (port 0) over a temp SQLite file, or PostgreSQL when
  * `databaseUrl` is given.
  */
-export async function startTestKeyward(options: { env?: Record<string, string> } = {}): Promise<TestKeyward> {
+export async function startTestKeyward(
+  options: { env?: Record<string, string>; config?: Record<string, unknown> } = {},
+): Promise<TestKeyward> {
   const dataDir = await mkdtemp(join(tmpdir(), 'keyward-test-'));
+  const configEnv: Record<string, string> = {};
+  if (options.config) {
+    configEnv.KEYWARD_CONFIG = join(dataDir, 'keyward.config.json');
+    await writeFile(configEnv.KEYWARD_CONFIG, JSON.stringify(options.config));
+  }
   const config = loadConfig(
     {
       KEYWARD_DATA_DIR: dataDir,
       KEYWARD_ADMIN_PORT: '0',
       KEYWARD_ADMIN_PASSWORD: OPERATOR_PASSWORD,
+      ...configEnv,
       ...options.env,
     },
     {},
@@ -41,7 +49,7 @@ export async function startTestKeyward(options: { env?: Record<string, string> }
       cb();
     },
   });
-  const running = await startKeyward({ ...config, configFile: null }, { logger: createLogger('debug', sink) });
+  const running = await startKeyward(config, { logger: createLogger('debug', sink) });
   return {
     url: running.adminUrl,
     dataDir,
