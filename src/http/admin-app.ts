@@ -5,6 +5,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { newId } from '../core/ids.js';
+import { maskSecrets } from '../core/secret-mask.js';
 import type { AuditService } from '../services/audit-service.js';
 import type { AuthService } from '../services/auth-service.js';
 import type { InstitutionService } from '../services/institution-service.js';
@@ -36,10 +37,27 @@ const BODY_LIMIT = 64 * 1024;
 
 /** Bodies are validated strictly (no coercion, no unknown fields); params and query coerce strings. */
 function validators() {
-  const strict = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: false, strict: false });
-  const coercing = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, coerceTypes: 'array', strict: false });
+  const strict = new Ajv({
+    allErrors: false,
+    removeAdditional: false,
+    useDefaults: true,
+    coerceTypes: false,
+    strict: false,
+  });
+  const coercing = new Ajv({
+    allErrors: false,
+    removeAdditional: false,
+    useDefaults: true,
+    coerceTypes: 'array',
+    strict: false,
+  });
   for (const ajv of [strict, coercing]) addFormats.default(ajv);
   return { strict, coercing };
+}
+
+function faultSummary(err: unknown) {
+  const e = err as { name?: string; code?: string; message?: string; stack?: string };
+  return { type: e.name, code: e.code, message: e.message, stack: e.stack };
 }
 
 /** The admin API as a Fastify instance (not listening). */
@@ -50,7 +68,6 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
     trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     genReqId: () => newId('req'),
     requestIdHeader: false,
-    disableRequestLogging: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const { strict, coercing } = validators();
@@ -78,7 +95,9 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
         },
       },
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -88,12 +107,20 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
   });
   app.setErrorHandler((err, request, reply) => {
     const body = errorToProblem(err, request);
-    if (body.status >= 500) request.log.error({ err }, 'request failed');
+    // Only name, code, message and stack: driver errors carry row contents (digests) in other fields.
+    if (body.status >= 500) request.log.error({ err: faultSummary(err) }, 'request failed');
     if (body.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="keyward"');
     return sendProblem(reply, body);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`, String(request.id))),
+    sendProblem(
+      reply,
+      problemBody(
+        'NOT_FOUND',
+        `No route ${request.method} ${maskSecrets(request.url.split('?')[0] ?? '')}`,
+        String(request.id),
+      ),
+    ),
   );
 
   const authenticate = createAuthHook(deps.auth);
@@ -105,10 +132,8 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
       registerInstitutionRoutes(typed, { institutions: deps.institutions, members: deps.members });
       registerKeyRoutes(typed, { keys: deps.keys });
       registerAuditRoutes(typed, { audit: deps.audit });
-      typed.get(
-        '/openapi.json',
-        { config: { auth: 'none' }, schema: { hide: true } },
-        async () => app.swagger(),
+      typed.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () =>
+        app.swagger(),
       );
     },
     { prefix: API_PREFIX },

@@ -51,25 +51,35 @@ export function createAuthHook(auth: AuthService) {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer ([^\s]+)$/.exec(header);
-      if (!match?.[1]) throw new AppError('UNAUTHENTICATED', 'Authorization must be "Bearer <manage key secret>"');
-      if (mode === 'user') throw new AppError('FORBIDDEN', 'This action needs a signed-in user, not a key');
+      if (!match?.[1])
+        throw new AppError('UNAUTHENTICATED', 'Authorization must be "Bearer <manage key secret>"');
+      if (mode === 'user')
+        throw new AppError('FORBIDDEN', 'This action needs a signed-in user, not a key');
       const principal = await auth.fromBearer(match[1], base.sourceIp);
-      if (!principal) throw new AppError('UNAUTHENTICATED', 'The bearer secret is not a valid manage key');
+      if (!principal)
+        throw new AppError('UNAUTHENTICATED', 'The bearer secret is not a valid manage key');
       request.ctx = { principal, ...base };
       return;
     }
 
     const token = request.cookies[SESSION_COOKIE];
     const found = token ? await auth.fromSession(token) : null;
-    if (!found) throw new AppError('UNAUTHENTICATED', 'Sign in, or send a manage key as a bearer token');
+    if (!found)
+      throw new AppError('UNAUTHENTICATED', 'Sign in, or send a manage key as a bearer token');
     if (!SAFE_METHODS.has(request.method)) {
       const csrf = request.headers['x-csrf-token'];
       if (!auth.csrfMatches(found.session, typeof csrf === 'string' ? csrf : undefined)) {
         throw new AppError('CSRF_FAILED', 'Send the X-CSRF-Token header returned at login');
       }
     }
-    if (found.principal.user.mustChangePassword && !request.routeOptions.config.duringPasswordChange) {
-      throw new AppError('PASSWORD_CHANGE_REQUIRED', 'Change your password first (POST /api/v1/auth/password)');
+    if (
+      found.principal.user.mustChangePassword &&
+      !request.routeOptions.config.duringPasswordChange
+    ) {
+      throw new AppError(
+        'PASSWORD_CHANGE_REQUIRED',
+        'Change your password first (POST /api/v1/auth/password)',
+      );
     }
     request.ctx = { principal: found.principal, ...base };
     request.session = found.session;

@@ -1,4 +1,11 @@
-import type { ApiKey, AuditEvent, Institution, Membership, SecretSlot, User } from '../core/model.js';
+import type {
+  ApiKey,
+  AuditEvent,
+  Institution,
+  Membership,
+  SecretSlot,
+  User,
+} from '../core/model.js';
 import type { MemberWithUser } from '../ports/store.js';
 
 /** Domain objects → the JSON shapes of API.md. Only listed fields leave the server. */

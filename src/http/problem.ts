@@ -32,9 +32,15 @@ const FASTIFY_CODES: Readonly<Record<string, { code: ErrorCode; detail: string }
     code: 'UNSUPPORTED_MEDIA_TYPE',
     detail: 'Send the body as application/json',
   },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_JSON', detail: 'Body is empty but content-type is application/json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'INVALID_JSON',
+    detail: 'Body is empty but content-type is application/json',
+  },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON', detail: 'Body is not valid JSON' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_REQUEST', detail: 'Body size does not match Content-Length' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'INVALID_REQUEST',
+    detail: 'Body size does not match Content-Length',
+  },
 };
 
 function validationProblem(err: FastifyError, requestId: string): ProblemBody {
@@ -44,7 +50,9 @@ function validationProblem(err: FastifyError, requestId: string): ProblemBody {
       v.keyword === 'additionalProperties' ? `/${String(v.params.additionalProperty)}` : '';
     const path = `${err.validationContext ?? 'body'}${v.instancePath}${missing}${extra}`;
     const message =
-      v.keyword === 'additionalProperties' ? 'is not an allowed field' : (v.message ?? 'is invalid');
+      v.keyword === 'additionalProperties'
+        ? 'is not an allowed field'
+        : (v.message ?? 'is invalid');
     return { path, message };
   });
   const first = errors[0];
@@ -65,5 +73,9 @@ export function errorToProblem(err: unknown, request: FastifyRequest): ProblemBo
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return problemBody('INVALID_REQUEST', 'The request could not be processed', requestId);
   }
-  return problemBody('INTERNAL', 'An internal error occurred; quote the request id to the operator', requestId);
+  return problemBody(
+    'INTERNAL',
+    'An internal error occurred; quote the request id to the operator',
+    requestId,
+  );
 }

@@ -6,12 +6,24 @@ import { idPattern } from '../core/ids.js';
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
 
-export const InstitutionId = Type.String({ pattern: idPattern('ins'), description: 'Institution id (`ins_…`)' });
+export const InstitutionId = Type.String({
+  pattern: idPattern('ins'),
+  description: 'Institution id (`ins_…`)',
+});
 export const UserId = Type.String({ pattern: idPattern('usr'), description: 'User id (`usr_…`)' });
-export const KeyId = Type.String({ pattern: idPattern('key'), description: 'API key id (`key_…`)' });
+export const KeyId = Type.String({
+  pattern: idPattern('key'),
+  description: 'API key id (`key_…`)',
+});
 
-export const InstitutionParams = Type.Object({ institutionId: InstitutionId }, { additionalProperties: false });
-export const MemberParams = Type.Object({ institutionId: InstitutionId, userId: UserId }, { additionalProperties: false });
+export const InstitutionParams = Type.Object(
+  { institutionId: InstitutionId },
+  { additionalProperties: false },
+);
+export const MemberParams = Type.Object(
+  { institutionId: InstitutionId, userId: UserId },
+  { additionalProperties: false },
+);
 export const KeyParams = Type.Object({ keyId: KeyId }, { additionalProperties: false });
 
 export const Slot = Type.Union([Type.Literal('primary'), Type.Literal('secondary')]);
@@ -84,7 +96,11 @@ export const User = Type.Object({
   mustChangePassword: Type.Boolean(),
 });
 
-export const Membership = Type.Object({ institutionId: Type.String(), role: MemberRole, createdAt: DateTime });
+export const Membership = Type.Object({
+  institutionId: Type.String(),
+  role: MemberRole,
+  createdAt: DateTime,
+});
 
 export const Member = Type.Object({
   userId: Type.String(),
@@ -103,7 +119,10 @@ export const AddMemberBody = Type.Object(
 );
 export const UpdateMemberBody = Type.Object({ role: MemberRole }, { additionalProperties: false });
 
-export const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
+export const LoginBody = Type.Object(
+  { email: Email, password: Password },
+  { additionalProperties: false },
+);
 export const ChangePasswordBody = Type.Object(
   { currentPassword: Password, newPassword: Password },
   { additionalProperties: false },
@@ -184,7 +203,9 @@ export const AuditEvent = Type.Object({
 
 export const AuditQuery = Type.Object(
   {
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' })),
+    cursor: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   },
   { additionalProperties: false },

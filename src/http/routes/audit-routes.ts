@@ -20,7 +20,10 @@ export function registerAuditRoutes(app: AdminApp, deps: { audit: AuditService }
         params: InstitutionParams,
         querystring: AuditQuery,
         response: {
-          200: Type.Object({ events: Type.Array(AuditEvent), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          200: Type.Object({
+            events: Type.Array(AuditEvent),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
           ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound'),
         },
       },

@@ -1,12 +1,15 @@
-import type { AuthService } from '../../services/auth-service.js';
+import Type from 'typebox';
 import { AppError } from '../../core/errors.js';
-import { SESSION_COOKIE, contextOf, sessionOf } from '../auth-hook.js';
+import type { AuthService } from '../../services/auth-service.js';
+import { contextOf, SESSION_COOKIE, sessionOf } from '../auth-hook.js';
 import { membershipView, userView } from '../presenters.js';
 import { type AdminApp, problems, SESSION_ONLY } from '../route-kit.js';
 import { ChangePasswordBody, LoginBody, Membership, User } from '../schemas.js';
-import Type from 'typebox';
 
-export function registerAuthRoutes(app: AdminApp, deps: { auth: AuthService; secureCookies: boolean }): void {
+export function registerAuthRoutes(
+  app: AdminApp,
+  deps: { auth: AuthService; secureCookies: boolean },
+): void {
   const { auth } = deps;
 
   app.post(
@@ -29,7 +32,12 @@ export function registerAuthRoutes(app: AdminApp, deps: { auth: AuthService; sec
     },
     async (request, reply) => {
       try {
-        const result = await auth.login(request.body.email, request.body.password, request.ip, String(request.id));
+        const result = await auth.login(
+          request.body.email,
+          request.body.password,
+          request.ip,
+          String(request.id),
+        );
         reply.setCookie(SESSION_COOKIE, result.sessionToken, {
           httpOnly: true,
           sameSite: 'strict',
@@ -97,7 +105,10 @@ export function registerAuthRoutes(app: AdminApp, deps: { auth: AuthService; sec
         summary: 'Change the signed-in user’s password (required after a generated one)',
         security: SESSION_ONLY,
         body: ChangePasswordBody,
-        response: { 204: Type.Null(), ...problems('badRequest', 'unauthenticated', 'forbidden', 'unprocessable') },
+        response: {
+          204: Type.Null(),
+          ...problems('badRequest', 'unauthenticated', 'forbidden', 'unprocessable'),
+        },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,7 @@ import type { InstitutionService } from '../../services/institution-service.js';
 import type { MemberService } from '../../services/member-service.js';
 import { contextOf } from '../auth-hook.js';
 import { institutionView, memberView } from '../presenters.js';
-import { type AdminApp, problems, SESSION_OR_KEY, SESSION_ONLY } from '../route-kit.js';
+import { type AdminApp, problems, SESSION_ONLY, SESSION_OR_KEY } from '../route-kit.js';
 import {
   AddMemberBody,
   CreateInstitutionBody,
@@ -29,10 +29,15 @@ export function registerInstitutionRoutes(
         operationId: 'listInstitutions',
         summary: 'Institutions the caller belongs to (all, for platform operators)',
         security: SESSION_OR_KEY,
-        response: { 200: Type.Object({ institutions: Type.Array(Institution) }), ...problems('unauthenticated') },
+        response: {
+          200: Type.Object({ institutions: Type.Array(Institution) }),
+          ...problems('unauthenticated'),
+        },
       },
     },
-    async (request) => ({ institutions: (await institutions.list(contextOf(request))).map(institutionView) }),
+    async (request) => ({
+      institutions: (await institutions.list(contextOf(request))).map(institutionView),
+    }),
   );
 
   app.post(
@@ -66,7 +71,8 @@ export function registerInstitutionRoutes(
         response: { 200: Institution, ...problems('badRequest', 'unauthenticated', 'notFound') },
       },
     },
-    async (request) => institutionView(await institutions.get(contextOf(request), request.params.institutionId)),
+    async (request) =>
+      institutionView(await institutions.get(contextOf(request), request.params.institutionId)),
   );
 
   app.patch(
@@ -80,11 +86,16 @@ export function registerInstitutionRoutes(
         security: SESSION_ONLY,
         params: InstitutionParams,
         body: UpdateInstitutionBody,
-        response: { 200: Institution, ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound') },
+        response: {
+          200: Institution,
+          ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound'),
+        },
       },
     },
     async (request) =>
-      institutionView(await institutions.update(contextOf(request), request.params.institutionId, request.body)),
+      institutionView(
+        await institutions.update(contextOf(request), request.params.institutionId, request.body),
+      ),
   );
 
   app.get(
@@ -104,7 +115,9 @@ export function registerInstitutionRoutes(
       },
     },
     async (request) => ({
-      members: (await members.list(contextOf(request), request.params.institutionId)).map(memberView),
+      members: (await members.list(contextOf(request), request.params.institutionId)).map(
+        memberView,
+      ),
     }),
   );
 
@@ -123,12 +136,23 @@ export function registerInstitutionRoutes(
         body: AddMemberBody,
         response: {
           201: Type.Object({ member: Member, temporaryPassword: Type.Optional(Type.String()) }),
-          ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound', 'conflict', 'unprocessable'),
+          ...problems(
+            'badRequest',
+            'unauthenticated',
+            'forbidden',
+            'notFound',
+            'conflict',
+            'unprocessable',
+          ),
         },
       },
     },
     async (request, reply) => {
-      const result = await members.add(contextOf(request), request.params.institutionId, request.body);
+      const result = await members.add(
+        contextOf(request),
+        request.params.institutionId,
+        request.body,
+      );
       reply.header('Cache-Control', 'no-store');
       return reply.code(201).send({ ...result, member: memberView(result.member) });
     },
@@ -145,7 +169,10 @@ export function registerInstitutionRoutes(
         security: SESSION_ONLY,
         params: MemberParams,
         body: UpdateMemberBody,
-        response: { 200: Member, ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound', 'conflict') },
+        response: {
+          200: Member,
+          ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound', 'conflict'),
+        },
       },
     },
     async (request) =>
@@ -169,7 +196,10 @@ export function registerInstitutionRoutes(
         summary: 'Remove a member (admins)',
         security: SESSION_ONLY,
         params: MemberParams,
-        response: { 204: Type.Null(), ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound', 'conflict') },
+        response: {
+          204: Type.Null(),
+          ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound', 'conflict'),
+        },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,16 @@ import type { KeyService } from '../../services/key-service.js';
 import { contextOf } from '../auth-hook.js';
 import { keyView } from '../presenters.js';
 import { type AdminApp, problems, SESSION_OR_KEY } from '../route-kit.js';
-import { CreateKeyBody, InstitutionParams, Key, KeyParams, RegenerateBody, Secrets, Slot, UpdateKeyBody } from '../schemas.js';
+import {
+  CreateKeyBody,
+  InstitutionParams,
+  Key,
+  KeyParams,
+  RegenerateBody,
+  Secrets,
+  Slot,
+  UpdateKeyBody,
+} from '../schemas.js';
 
 export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): void {
   const { keys } = deps;
@@ -24,7 +33,9 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
       },
     },
     async (request) => ({
-      keys: (await keys.list(contextOf(request), request.params.institutionId)).map((k) => keyView(k.key, k.slots)),
+      keys: (await keys.list(contextOf(request), request.params.institutionId)).map((k) =>
+        keyView(k.key, k.slots),
+      ),
     }),
   );
 
@@ -45,9 +56,15 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
       },
     },
     async (request, reply) => {
-      const created = await keys.create(contextOf(request), request.params.institutionId, request.body);
+      const created = await keys.create(
+        contextOf(request),
+        request.params.institutionId,
+        request.body,
+      );
       reply.header('Cache-Control', 'no-store');
-      return reply.code(201).send({ key: keyView(created.key, created.slots), secrets: created.secrets });
+      return reply
+        .code(201)
+        .send({ key: keyView(created.key, created.slots), secrets: created.secrets });
     },
   );
 
@@ -78,7 +95,10 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
         summary: 'Both secrets in clear (admins; operators if the institution allows). Audited.',
         security: SESSION_OR_KEY,
         params: KeyParams,
-        response: { 200: Secrets, ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound') },
+        response: {
+          200: Secrets,
+          ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound'),
+        },
       },
     },
     async (request, reply) => {
@@ -126,7 +146,10 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
         security: SESSION_OR_KEY,
         params: KeyParams,
         body: UpdateKeyBody,
-        response: { 200: Key, ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound', 'unprocessable') },
+        response: {
+          200: Key,
+          ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound', 'unprocessable'),
+        },
       },
     },
     async (request) => {
@@ -144,7 +167,10 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
         summary: 'Delete a key: both secrets stop working and are kept as retired',
         security: SESSION_OR_KEY,
         params: KeyParams,
-        response: { 204: Type.Null(), ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound') },
+        response: {
+          204: Type.Null(),
+          ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound'),
+        },
       },
     },
     async (request, reply) => {

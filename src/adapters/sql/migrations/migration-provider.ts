@@ -1,0 +1,22 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { SqlColumnTypes } from '../sql-dialect.js';
+import { initialMigration } from './001-initial.js';
+
+/**
+ * Every migration, in order, under its permanent name. Statically imported (no directory
+ * scanning), so they ship inside the bundle. Never rename or edit one that has been released:
+ * add the next number instead.
+ */
+export function keywardMigrations(types: SqlColumnTypes): Record<string, Migration> {
+  return {
+    '001_initial': initialMigration(types),
+  };
+}
+
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return this.migrations;
+  }
+}

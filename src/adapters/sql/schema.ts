@@ -1,0 +1,125 @@
+/**
+ * The Kysely view of Keyward's tables, shared by the SQLite and PostgreSQL adapters.
+ *
+ * Representation (identical on both dialects, so one set of repos serves both):
+ * - timestamps are epoch milliseconds in a 64-bit integer column: they sort numerically, compare
+ *   with plain `<`/`>`, and round-trip a `Date` exactly (JS dates have ms precision);
+ * - JSON values (settings, scopes, CIDRs, rate limits, audit details) are TEXT holding `JSON.stringify`;
+ * - booleans are read as `boolean | number` (PostgreSQL `boolean`, SQLite `integer` 0/1).
+ *
+ * No column holds a plaintext secret: slots keep a digest, a hint and (optionally) a ciphertext.
+ */
+
+/** Epoch milliseconds. */
+export type EpochMs = number;
+
+/** PostgreSQL returns `boolean`, SQLite `0 | 1`; writes pass a `boolean` (see sqlite-boolean-plugin.ts). */
+export type DbBoolean = boolean | number;
+
+export interface InstitutionsTable {
+  id: string;
+  name: string;
+  external_code: string | null;
+  /** JSON of InstitutionSettings. */
+  settings: string;
+  created_at: EpochMs;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Lower-cased, unique. */
+  email: string;
+  name: string;
+  password_hash: string;
+  platform_operator: DbBoolean;
+  must_change_password: DbBoolean;
+  disabled: DbBoolean;
+  created_at: EpochMs;
+}
+
+export interface MembershipsTable {
+  user_id: string;
+  institution_id: string;
+  role: string;
+  created_at: EpochMs;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  institution_id: string;
+  name: string;
+  kind: string;
+  /** JSON string array. */
+  scopes: string;
+  state: string;
+  /** JSON string array. */
+  allowed_cidrs: string;
+  expires_at: EpochMs | null;
+  /** JSON of RateLimit, or null. */
+  rate_limit: string | null;
+  created_at: EpochMs;
+  created_by: string;
+  updated_at: EpochMs;
+  deleted_at: EpochMs | null;
+}
+
+export interface KeySlotsTable {
+  key_id: string;
+  slot: string;
+  digest: string;
+  digest_version: number;
+  master_key_id: string | null;
+  ciphertext: string | null;
+  hint: string;
+  generated_at: EpochMs;
+  generated_by: string;
+  last_used_at: EpochMs | null;
+  last_used_from: string | null;
+}
+
+export interface RetiredSecretsTable {
+  digest: string;
+  digest_version: number;
+  key_id: string;
+  institution_id: string;
+  slot: string;
+  hint: string;
+  retired_at: EpochMs;
+  retired_by: string;
+  reason: string;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  id: string;
+  at: EpochMs;
+  actor_type: string;
+  actor_id: string;
+  institution_id: string | null;
+  action: string;
+  target: string | null;
+  source_ip: string | null;
+  /** JSON object. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: EpochMs;
+  expires_at: EpochMs;
+}
+
+export interface Database {
+  institutions: InstitutionsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  api_keys: ApiKeysTable;
+  key_slots: KeySlotsTable;
+  retired_secrets: RetiredSecretsTable;
+  audit_events: AuditEventsTable;
+  sessions: SessionsTable;
+}

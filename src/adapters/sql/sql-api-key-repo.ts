@@ -1,0 +1,172 @@
+import type { Kysely, Updateable } from 'kysely';
+import type { ApiKey, RetiredSecret, SecretSlot, SlotName } from '../../core/model.js';
+import type { ApiKeyPatch, ApiKeyRepo, DigestMatch } from '../../ports/store.js';
+import {
+  fromApiKey,
+  fromRateLimit,
+  fromRetired,
+  fromSlot,
+  toApiKey,
+  toMs,
+  toMsOrNull,
+  toRetired,
+  toSlot,
+} from './row-mappers.js';
+import type { ApiKeysTable, Database } from './schema.js';
+import type { SqlDialect } from './sql-dialect.js';
+import { conflictAs, inTransaction } from './sql-support.js';
+
+/** Keys, their two secret slots and retired secrets. Never sees or stores a plaintext secret. */
+export class SqlApiKeyRepo implements ApiKeyRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  async insert(key: ApiKey, slots: readonly SecretSlot[]): Promise<void> {
+    await conflictAs(this.dialect, 'API key or secret digest', () =>
+      inTransaction(this.db, async (trx) => {
+        await trx.insertInto('api_keys').values(fromApiKey(key)).execute();
+        if (slots.length > 0) {
+          await trx.insertInto('key_slots').values(slots.map(fromSlot)).execute();
+        }
+      }),
+    );
+  }
+
+  async get(id: string): Promise<ApiKey | null> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toApiKey(row) : null;
+  }
+
+  async listByInstitution(institutionId: string): Promise<ApiKey[]> {
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('institution_id', '=', institutionId)
+      .where('state', '!=', 'cancelled')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toApiKey);
+  }
+
+  async update(id: string, patch: ApiKeyPatch): Promise<ApiKey | null> {
+    const values: Updateable<ApiKeysTable> = { updated_at: toMs(patch.updatedAt) };
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.scopes !== undefined) values.scopes = JSON.stringify(patch.scopes);
+    if (patch.allowedCidrs !== undefined) values.allowed_cidrs = JSON.stringify(patch.allowedCidrs);
+    if (patch.expiresAt !== undefined) values.expires_at = toMsOrNull(patch.expiresAt);
+    if (patch.rateLimit !== undefined) values.rate_limit = fromRateLimit(patch.rateLimit);
+    if (patch.state !== undefined) values.state = patch.state;
+    if (patch.deletedAt !== undefined) values.deleted_at = toMsOrNull(patch.deletedAt);
+    const row = await this.db
+      .updateTable('api_keys')
+      .set(values)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toApiKey(row) : null;
+  }
+
+  async getSlots(keyId: string): Promise<SecretSlot[]> {
+    const rows = await this.db
+      .selectFrom('key_slots')
+      .selectAll()
+      .where('key_id', '=', keyId)
+      // 'primary' < 'secondary': primary first.
+      .orderBy('slot')
+      .execute();
+    return rows.map(toSlot);
+  }
+
+  async getSlot(keyId: string, slot: SlotName): Promise<SecretSlot | null> {
+    const row = await this.db
+      .selectFrom('key_slots')
+      .selectAll()
+      .where('key_id', '=', keyId)
+      .where('slot', '=', slot)
+      .executeTakeFirst();
+    return row ? toSlot(row) : null;
+  }
+
+  /** Upsert on (key_id, slot): every column takes the new secret's value, including last use. */
+  async replaceSlot(slot: SecretSlot): Promise<void> {
+    const { key_id: _keyId, slot: _slot, ...replacement } = fromSlot(slot);
+    await conflictAs(this.dialect, 'secret digest', () =>
+      this.db
+        .insertInto('key_slots')
+        .values(fromSlot(slot))
+        .onConflict((oc) => oc.columns(['key_id', 'slot']).doUpdateSet(replacement))
+        .execute(),
+    );
+  }
+
+  async deleteSlots(keyId: string): Promise<void> {
+    await this.db.deleteFrom('key_slots').where('key_id', '=', keyId).execute();
+  }
+
+  async insertRetired(retired: RetiredSecret): Promise<void> {
+    await conflictAs(this.dialect, 'retired secret', () =>
+      this.db.insertInto('retired_secrets').values(fromRetired(retired)).execute(),
+    );
+  }
+
+  async listRetired(keyId: string): Promise<RetiredSecret[]> {
+    const rows = await this.db
+      .selectFrom('retired_secrets')
+      .selectAll()
+      .where('key_id', '=', keyId)
+      .orderBy('retired_at', 'desc')
+      .orderBy('digest')
+      .execute();
+    return rows.map(toRetired);
+  }
+
+  /**
+   * At most two indexed reads (live slots joined to their key, then retired secrets), each one
+   * `digest IN (…)` on a unique index. A live slot wins; among several hits the digest listed
+   * first (the current pepper version, by convention) wins.
+   */
+  async findByDigests(digests: readonly string[]): Promise<DigestMatch | null> {
+    const wanted = [...new Set(digests)];
+    if (wanted.length === 0) return null;
+    const rank = (digest: string): number => wanted.indexOf(digest);
+
+    const live = await this.db
+      .selectFrom('key_slots')
+      .innerJoin('api_keys', 'api_keys.id', 'key_slots.key_id')
+      .selectAll()
+      .where('key_slots.digest', 'in', wanted)
+      .execute();
+    const slotRow = live.sort((a, b) => rank(a.digest) - rank(b.digest))[0];
+    if (slotRow) return { kind: 'slot', key: toApiKey(slotRow), slot: toSlot(slotRow) };
+
+    const retired = await this.db
+      .selectFrom('retired_secrets')
+      .selectAll()
+      .where('digest', 'in', wanted)
+      .execute();
+    const retiredRow = retired.sort((a, b) => rank(a.digest) - rank(b.digest))[0];
+    return retiredRow ? { kind: 'retired', retired: toRetired(retiredRow) } : null;
+  }
+
+  /**
+   * Guarded write: last use only moves forward, so out-of-order reports from several gateway
+   * nodes never make a slot look less recently used than it was.
+   */
+  async touchSlot(keyId: string, slot: SlotName, at: Date, from: string | null): Promise<void> {
+    const atMs = toMs(at);
+    await this.db
+      .updateTable('key_slots')
+      .set({ last_used_at: atMs, last_used_from: from })
+      .where('key_id', '=', keyId)
+      .where('slot', '=', slot)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', atMs)]))
+      .execute();
+  }
+}

@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
+import { AppError } from '../../core/errors.js';
+import type { Store } from '../../ports/store.js';
+import type { Database } from './schema.js';
+import type { SqlDialect } from './sql-dialect.js';
+import { driverErrorCode } from './sql-dialect.js';
+import { SqlStore } from './sql-store.js';
+import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
+
+const SQLITE_UNIQUE_CODES: ReadonlySet<string> = new Set([
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+]);
+
+/** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+export const SQLITE_DIALECT: SqlDialect = Object.freeze<SqlDialect>({
+  name: 'sqlite',
+  columnTypes: Object.freeze({ boolean: 'integer' }),
+  /**
+   * Nothing to do: Kysely holds SQLite's single connection for the whole transaction, and every
+   * transaction begins IMMEDIATE (it owns the database's write lock from its first statement),
+   * so appenders in this process and in others are already serialised.
+   */
+  async lockAuditChain(): Promise<void> {},
+  isUniqueViolation(err: unknown): boolean {
+    const code = driverErrorCode(err);
+    return code !== undefined && SQLITE_UNIQUE_CODES.has(code);
+  },
+});
+
+/**
+ * `BEGIN IMMEDIATE` instead of a deferred `BEGIN`: a transaction that reads then writes (the audit
+ * append) would otherwise fail with SQLITE_BUSY when another process wrote in between.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+/**
+ * Opens (creating when missing) the SQLite database `file`, or an in-memory one for `:memory:`.
+ * Does not migrate: call `store.migrate()`.
+ */
+export async function openSqliteStore(options: { file: string }): Promise<Store> {
+  const { file } = options;
+  let database: BetterSqlite3.Database;
+  try {
+    if (file !== ':memory:' && file !== '') mkdirSync(dirname(resolve(file)), { recursive: true });
+    database = new BetterSqlite3(file);
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new AppError('STORE_UNAVAILABLE', `cannot open the SQLite database ${file}: ${reason}`);
+  }
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database }),
+    plugins: [new SqliteBooleanPlugin()],
+  });
+  return new SqlStore(db, SQLITE_DIALECT);
+}
