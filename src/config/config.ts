@@ -65,7 +65,9 @@ const FileSchema = Type.Object(
       ),
     ),
     logLevel: Type.Optional(
-      Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+      Type.Union(
+        ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      ),
     ),
   },
   { additionalProperties: false },
@@ -136,13 +138,19 @@ function readConfigFile(path: string, explicit: boolean): ConfigFile {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if (!explicit && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new AppError('CONFIG_INVALID', `cannot read config file ${path}: ${(err as Error).message}`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `cannot read config file ${path}: ${(err as Error).message}`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new AppError('CONFIG_INVALID', `config file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `config file ${path} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   if (!Value.Check(FileSchema, parsed)) {
     const problems = Value.Errors(FileSchema, parsed)
@@ -161,7 +169,10 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
   const profile = file.gateway?.profile ?? 'default';
   const config: Config = {
     configFile,
-    dataDir: resolve(cwd, overrides.dataDir ?? nonEmpty(env.KEYWARD_DATA_DIR) ?? file.dataDir ?? 'keyward-data'),
+    dataDir: resolve(
+      cwd,
+      overrides.dataDir ?? nonEmpty(env.KEYWARD_DATA_DIR) ?? file.dataDir ?? 'keyward-data',
+    ),
     databaseUrl: nonEmpty(env.KEYWARD_DATABASE_URL),
     redisUrl: nonEmpty(env.KEYWARD_REDIS_URL),
     secretPrefix: file.secretPrefix ?? 'kw_live',
@@ -181,8 +192,10 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     },
     gateway: {
       host: nonEmpty(env.KEYWARD_GATEWAY_HOST) ?? file.gateway?.host ?? '127.0.0.1',
-      port: overrides.gatewayPort ?? envPort(env, 'KEYWARD_GATEWAY_PORT') ?? file.gateway?.port ?? 8080,
-      header: file.gateway?.header ?? (profile === 'apim' ? 'Ocp-Apim-Subscription-Key' : 'X-API-Key'),
+      port:
+        overrides.gatewayPort ?? envPort(env, 'KEYWARD_GATEWAY_PORT') ?? file.gateway?.port ?? 8080,
+      header:
+        file.gateway?.header ?? (profile === 'apim' ? 'Ocp-Apim-Subscription-Key' : 'X-API-Key'),
       profile,
       trustedProxies: file.gateway?.trustedProxies ?? [],
       routes: file.gateway?.routes ?? [],

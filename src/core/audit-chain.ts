@@ -31,7 +31,10 @@ export function canonicalAuditEvent(event: AuditInput & { readonly seq: number }
 }
 
 /** hash = SHA-256(prevHash ‖ canonical event), hex. */
-export function computeAuditHash(prevHash: string, event: AuditInput & { readonly seq: number }): string {
+export function computeAuditHash(
+  prevHash: string,
+  event: AuditInput & { readonly seq: number },
+): string {
   return createHash('sha256').update(prevHash).update(canonicalAuditEvent(event)).digest('hex');
 }
 
@@ -65,7 +68,11 @@ export function checkAuditChain(
       event.prevHash !== expectedPrev ||
       computeAuditHash(event.prevHash, event) !== event.hash
     ) {
-      return { ok: false, checked, firstBrokenSeq: event.seq === expectedSeq ? event.seq : expectedSeq };
+      return {
+        ok: false,
+        checked,
+        firstBrokenSeq: event.seq === expectedSeq ? event.seq : expectedSeq,
+      };
     }
     checked += 1;
     prev = event;

@@ -1,5 +1,10 @@
 import type { LocalCommands } from '../cli/program.js';
-import { type Config, type ConfigOverrides, loadConfig, processEnvironment } from '../config/config.js';
+import {
+  type Config,
+  type ConfigOverrides,
+  loadConfig,
+  processEnvironment,
+} from '../config/config.js';
 import { verifyAuditChain } from '../services/audit-service.js';
 import { createLogger } from './logger.js';
 import { describeStore, openStore } from './open-store.js';
@@ -7,7 +12,12 @@ import { startKeyward } from './server.js';
 
 type Print = (line: string) => void;
 
-function configFrom(opts: { dataDir?: string; config?: string; adminPort?: number; gatewayPort?: number }): Config {
+function configFrom(opts: {
+  dataDir?: string;
+  config?: string;
+  adminPort?: number;
+  gatewayPort?: number;
+}): Config {
   const overrides: ConfigOverrides = {
     ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
     ...(opts.config !== undefined && { config: opts.config }),
@@ -22,7 +32,9 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
   return {
     async serve(opts) {
       if (opts.role === 'gateway') {
-        throw new Error('The gateway role is not available in this version yet; run `keyward serve` for the admin API');
+        throw new Error(
+          'The gateway role is not available in this version yet; run `keyward serve` for the admin API',
+        );
       }
       const config = configFrom(opts);
       const logger = createLogger(config.logLevel);
@@ -62,7 +74,12 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
       try {
         const applied = await store.migrate();
         if (opts.json) out(JSON.stringify({ store: describeStore(config), applied }));
-        else out(applied.length ? `Applied ${applied.join(', ')} to ${describeStore(config)}` : `${describeStore(config)} is up to date`);
+        else
+          out(
+            applied.length
+              ? `Applied ${applied.join(', ')} to ${describeStore(config)}`
+              : `${describeStore(config)} is up to date`,
+          );
         return 0;
       } finally {
         await store.close();
@@ -76,7 +93,10 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
         const report = await verifyAuditChain(store);
         if (opts.json) out(JSON.stringify(report));
         else if (report.ok) out(`Audit chain intact: ${report.checked} events checked`);
-        else out(`Audit chain BROKEN at seq ${report.firstBrokenSeq} (${report.checked} events verified before it)`);
+        else
+          out(
+            `Audit chain BROKEN at seq ${report.firstBrokenSeq} (${report.checked} events verified before it)`,
+          );
         return report.ok ? 0 : 1;
       } finally {
         await store.close();

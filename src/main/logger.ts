@@ -33,7 +33,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
         // A client may put a secret in a URL by mistake: it must not reach the log through it.
-        req: (req: { method?: string; url?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+        req: (req: {
+          method?: string;
+          url?: string;
+          ip?: string;
+          socket?: { remotePort?: number };
+        }) => ({
           method: req.method,
           url: maskSecrets(req.url ?? ''),
           remoteAddress: req.ip,

@@ -21,7 +21,11 @@ export class AuditService {
     institutionId: string,
     options: { beforeSeq?: number; limit: number },
   ): Promise<AuditPage> {
-    requireAccess(institutionAccess(ctx, institutionId), ['admin', 'operator', 'platform'], 'read the audit log');
+    requireAccess(
+      institutionAccess(ctx, institutionId),
+      ['admin', 'operator', 'platform'],
+      'read the audit log',
+    );
     return this.deps.store.audit.listByInstitution(institutionId, options);
   }
 

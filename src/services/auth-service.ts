@@ -4,7 +4,12 @@ import { AppError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Keyring } from '../core/keyring.js';
 import type { AuditInput, Membership, Session, User } from '../core/model.js';
-import { generatePassword, hashPassword, passwordProblem, verifyPassword } from '../core/password.js';
+import {
+  generatePassword,
+  hashPassword,
+  passwordProblem,
+  verifyPassword,
+} from '../core/password.js';
 import { parseSecret } from '../core/secret-format.js';
 import { decideVerdict } from '../core/verify-decision.js';
 import type { AttemptLimiter } from '../ports/attempt-limiter.js';
@@ -56,13 +61,21 @@ function sameToken(a: string, b: string): boolean {
 export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
-  async login(email: string, password: string, sourceIp: string | null, requestId: string): Promise<LoginResult> {
+  async login(
+    email: string,
+    password: string,
+    sourceIp: string | null,
+    requestId: string,
+  ): Promise<LoginResult> {
     const normalized = email.trim().toLowerCase();
     const now = this.deps.clock.now();
     const { account, ip } = this.deps.limiters;
     const accountSubject = `login:${normalized}`;
     const ipSubject = `login:${sourceIp ?? 'unknown'}`;
-    const wait = Math.max(await account.retryAfter(accountSubject, now), await ip.retryAfter(ipSubject, now));
+    const wait = Math.max(
+      await account.retryAfter(accountSubject, now),
+      await ip.retryAfter(ipSubject, now),
+    );
     if (wait > 0) {
       throw new AppError('RATE_LIMITED', 'Too many failed sign-in attempts; try again later', {
         retryAfterSeconds: wait,
@@ -102,7 +115,9 @@ export class AuthService {
   async logout(ctx: RequestContext, session: Session): Promise<void> {
     await this.deps.store.transaction(async (tx) => {
       await tx.sessions.delete(session.idHash);
-      await tx.audit.append(this.loginAudit(session.userId, 'auth.logout', ctx.sourceIp, ctx.requestId, {}));
+      await tx.audit.append(
+        this.loginAudit(session.userId, 'auth.logout', ctx.sourceIp, ctx.requestId, {}),
+      );
     });
   }
 
@@ -127,15 +142,22 @@ export class AuthService {
    * The manage key behind a bearer secret, or null. Failed attempts count against the source IP
    * like failed logins.
    */
-  async fromBearer(secret: string, sourceIp: string | null): Promise<(Principal & { kind: 'key' }) | null> {
+  async fromBearer(
+    secret: string,
+    sourceIp: string | null,
+  ): Promise<(Principal & { kind: 'key' }) | null> {
     const now = this.deps.clock.now();
     const subject = `bearer:${sourceIp ?? 'unknown'}`;
     const wait = await this.deps.limiters.ip.retryAfter(subject, now);
     if (wait > 0) {
-      throw new AppError('RATE_LIMITED', 'Too many failed authentications', { retryAfterSeconds: wait });
+      throw new AppError('RATE_LIMITED', 'Too many failed authentications', {
+        retryAfterSeconds: wait,
+      });
     }
     const parsed = parseSecret(secret, this.deps.secretPrefix);
-    const match = parsed.ok ? await this.deps.store.keys.findByDigests(lookupDigests(secret, this.deps.keyring)) : null;
+    const match = parsed.ok
+      ? await this.deps.store.keys.findByDigests(lookupDigests(secret, this.deps.keyring))
+      : null;
     const verdict = decideVerdict(match, { now, ...(sourceIp !== null && { clientIp: sourceIp }) });
     if (!verdict.valid || verdict.key.kind !== 'manage') {
       await this.deps.limiters.ip.recordFailure(subject, now);
@@ -151,20 +173,29 @@ export class AuthService {
   }
 
   /** Changes the caller's password; ends every other session of the user. */
-  async changePassword(ctx: RequestContext, session: Session, current: string, next: string): Promise<void> {
+  async changePassword(
+    ctx: RequestContext,
+    session: Session,
+    current: string,
+    next: string,
+  ): Promise<void> {
     const user = await this.deps.store.users.getById(session.userId);
     if (!user || !(await verifyPassword(current, user.passwordHash))) {
       throw new AppError('INVALID_CREDENTIALS', 'Current password is incorrect');
     }
     const problem = passwordProblem(next);
-    if (problem) throw new AppError('VALIDATION_FAILED', `newPassword: ${problem}`, { field: 'newPassword' });
-    if (next === current) throw new AppError('VALIDATION_FAILED', 'newPassword must differ from the current one');
+    if (problem)
+      throw new AppError('VALIDATION_FAILED', `newPassword: ${problem}`, { field: 'newPassword' });
+    if (next === current)
+      throw new AppError('VALIDATION_FAILED', 'newPassword must differ from the current one');
     const passwordHash = await hashPassword(next);
     await this.deps.store.transaction(async (tx) => {
       await tx.users.update(user.id, { passwordHash, mustChangePassword: false });
       await tx.sessions.deleteForUser(user.id);
       await tx.sessions.insert(session);
-      await tx.audit.append(this.loginAudit(user.id, 'auth.password.change', ctx.sourceIp, ctx.requestId, {}));
+      await tx.audit.append(
+        this.loginAudit(user.id, 'auth.password.change', ctx.sourceIp, ctx.requestId, {}),
+      );
     });
   }
 
@@ -172,7 +203,10 @@ export class AuthService {
    * Creates the platform operator on first start (empty user table). Returns the generated
    * password when none was configured, for the caller to print once.
    */
-  async bootstrap(email: string, configuredPassword: string | null): Promise<{ email: string; password: string | null } | null> {
+  async bootstrap(
+    email: string,
+    configuredPassword: string | null,
+  ): Promise<{ email: string; password: string | null } | null> {
     if ((await this.deps.store.users.count()) > 0) return null;
     const password = configuredPassword ?? generatePassword();
     const problem = passwordProblem(password);
@@ -208,7 +242,11 @@ export class AuthService {
     const user = await this.deps.store.users.getById(userId);
     if (!user || user.disabled) return null;
     const memberships = await this.deps.store.memberships.listForUser(userId);
-    return { kind: 'user', user, roles: new Map(memberships.map((m) => [m.institutionId, m.role])) };
+    return {
+      kind: 'user',
+      user,
+      roles: new Map(memberships.map((m) => [m.institutionId, m.role])),
+    };
   }
 
   private loginAudit(

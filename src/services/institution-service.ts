@@ -1,6 +1,10 @@
 import { AppError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { DEFAULT_INSTITUTION_SETTINGS, type Institution, type InstitutionSettings } from '../core/model.js';
+import {
+  DEFAULT_INSTITUTION_SETTINGS,
+  type Institution,
+  type InstitutionSettings,
+} from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import { auditOf, institutionAccess, type RequestContext, requireAccess } from './principal.js';
@@ -25,7 +29,10 @@ export class InstitutionService {
     return this.deps.store.institutions.list([...p.roles.keys()]);
   }
 
-  async create(ctx: RequestContext, input: { name: string; externalCode?: string | null }): Promise<Institution> {
+  async create(
+    ctx: RequestContext,
+    input: { name: string; externalCode?: string | null },
+  ): Promise<Institution> {
     const p = ctx.principal;
     if (p.kind !== 'user' || !p.user.platformOperator) {
       throw new AppError('FORBIDDEN', 'Only platform operators create institutions');
@@ -57,15 +64,25 @@ export class InstitutionService {
     return institution;
   }
 
-  async update(ctx: RequestContext, institutionId: string, input: UpdateInstitutionInput): Promise<Institution> {
-    requireAccess(institutionAccess(ctx, institutionId), ['admin', 'platform'], 'change institution settings');
+  async update(
+    ctx: RequestContext,
+    institutionId: string,
+    input: UpdateInstitutionInput,
+  ): Promise<Institution> {
+    requireAccess(
+      institutionAccess(ctx, institutionId),
+      ['admin', 'platform'],
+      'change institution settings',
+    );
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.institutions.get(institutionId);
       if (!current) throw new AppError('NOT_FOUND', 'Institution not found');
       const updated = await tx.institutions.update(institutionId, {
         ...(input.name !== undefined && { name: input.name }),
         ...(input.externalCode !== undefined && { externalCode: input.externalCode }),
-        ...(input.settings !== undefined && { settings: { ...current.settings, ...input.settings } }),
+        ...(input.settings !== undefined && {
+          settings: { ...current.settings, ...input.settings },
+        }),
       });
       if (!updated) throw new AppError('NOT_FOUND', 'Institution not found');
       await tx.audit.append(

@@ -31,10 +31,14 @@ export function futureExpiry(raw: string | null | undefined, now: Date): Date | 
   if (raw === undefined || raw === null) return raw;
   const at = new Date(raw);
   if (Number.isNaN(at.getTime())) {
-    throw new AppError('VALIDATION_FAILED', 'expiresAt is not a valid date-time', { field: 'expiresAt' });
+    throw new AppError('VALIDATION_FAILED', 'expiresAt is not a valid date-time', {
+      field: 'expiresAt',
+    });
   }
   if (at.getTime() <= now.getTime()) {
-    throw new AppError('VALIDATION_FAILED', 'expiresAt must be in the future', { field: 'expiresAt' });
+    throw new AppError('VALIDATION_FAILED', 'expiresAt must be in the future', {
+      field: 'expiresAt',
+    });
   }
   return at;
 }

@@ -1,13 +1,18 @@
+import { openSecret, type SecretContext } from '../core/envelope.js';
 import { AppError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { type SecretContext, openSecret } from '../core/envelope.js';
-import { issuePair, regenerateSlot, retireAllSlots, type SecretFactoryContext } from '../core/key-pair.js';
+import {
+  issuePair,
+  regenerateSlot,
+  retireAllSlots,
+  type SecretFactoryContext,
+} from '../core/key-pair.js';
 import type { Keyring } from '../core/keyring.js';
 import type { ApiKey, KeyKind, RateLimit, SecretSlot, SlotName } from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
+import type { KeyInvalidation } from '../ports/key-invalidation.js';
 import type { ApiKeyPatch, Store, StoreRepos } from '../ports/store.js';
 import { canonicalCidrs, futureExpiry, rateLimitOf, uniqueScopes } from './key-input.js';
-import type { KeyInvalidation } from '../ports/key-invalidation.js';
 import {
   actorId,
   auditOf,
@@ -92,7 +97,12 @@ export class KeyService {
         auditOf(ctx, this.deps.clock, 'key.create', {
           institutionId,
           target: key.id,
-          details: { name: key.name, kind: key.kind, scopes: key.scopes, allowedCidrs: key.allowedCidrs },
+          details: {
+            name: key.name,
+            kind: key.kind,
+            scopes: key.scopes,
+            allowedCidrs: key.allowedCidrs,
+          },
         }),
       );
     });
@@ -109,7 +119,9 @@ export class KeyService {
       throw new AppError('NOT_FOUND', 'Institution not found');
     }
     const keys = await this.deps.store.keys.listByInstitution(institutionId);
-    return Promise.all(keys.map(async (key) => ({ key, slots: await this.deps.store.keys.getSlots(key.id) })));
+    return Promise.all(
+      keys.map(async (key) => ({ key, slots: await this.deps.store.keys.getSlots(key.id) })),
+    );
   }
 
   async get(ctx: RequestContext, keyId: string): Promise<KeyWithSlots> {
@@ -120,11 +132,15 @@ export class KeyService {
   /** Both plaintext secrets. Audited in the same transaction as the read. */
   async viewSecrets(ctx: RequestContext, keyId: string): Promise<Record<SlotName, string>> {
     if (!this.deps.viewableSecrets) {
-      throw new AppError('FORBIDDEN', 'This deployment does not keep viewable secrets; regenerate a slot instead');
+      throw new AppError(
+        'FORBIDDEN',
+        'This deployment does not keep viewable secrets; regenerate a slot instead',
+      );
     }
     return this.deps.store.transaction(async (tx) => {
       const { key, access } = await this.visibleKey(tx, ctx, keyId, READERS, 'view secrets');
-      if (access === 'manage-key') throw new AppError('FORBIDDEN', 'Manage keys cannot view secrets');
+      if (access === 'manage-key')
+        throw new AppError('FORBIDDEN', 'Manage keys cannot view secrets');
       if (access === 'operator') {
         const institution = await tx.institutions.get(key.institutionId);
         if (!institution?.settings.operatorsMayViewSecrets) {
@@ -134,8 +150,13 @@ export class KeyService {
       const slots = await tx.keys.getSlots(key.id);
       const secrets: Partial<Record<SlotName, string>> = {};
       for (const slot of slots) {
-        if (!slot.sealed) throw new AppError('FORBIDDEN', `The ${slot.slot} secret is not viewable; regenerate it`);
-        secrets[slot.slot] = openSecret(slot.sealed, this.context(key, slot.slot), this.deps.keyring);
+        if (!slot.sealed)
+          throw new AppError('FORBIDDEN', `The ${slot.slot} secret is not viewable; regenerate it`);
+        secrets[slot.slot] = openSecret(
+          slot.sealed,
+          this.context(key, slot.slot),
+          this.deps.keyring,
+        );
       }
       await tx.audit.append(
         auditOf(ctx, this.deps.clock, 'key.secrets.view', {
@@ -144,7 +165,8 @@ export class KeyService {
           details: { slots: slots.map((s) => s.slot) },
         }),
       );
-      if (!secrets.primary || !secrets.secondary) throw new AppError('INTERNAL', 'Key has lost a slot');
+      if (!secrets.primary || !secrets.secondary)
+        throw new AppError('INTERNAL', 'Key has lost a slot');
       return { primary: secrets.primary, secondary: secrets.secondary };
     });
   }
@@ -179,7 +201,9 @@ export class KeyService {
       ...(input.name !== undefined && { name: input.name }),
       ...(input.scopes !== undefined && { scopes: uniqueScopes(input.scopes) }),
       ...(input.allowedCidrs !== undefined && { allowedCidrs: canonicalCidrs(input.allowedCidrs) }),
-      ...(input.expiresAt !== undefined && { expiresAt: futureExpiry(input.expiresAt, now) ?? null }),
+      ...(input.expiresAt !== undefined && {
+        expiresAt: futureExpiry(input.expiresAt, now) ?? null,
+      }),
       ...(input.rateLimit !== undefined && { rateLimit: rateLimitOf(input.rateLimit) ?? null }),
       ...(input.state !== undefined && { state: input.state }),
     };
@@ -189,11 +213,18 @@ export class KeyService {
       if (!updated) throw new AppError('NOT_FOUND', 'Key not found');
       const { updatedAt: _, ...changes } = patch;
       await tx.audit.append(
-        auditOf(ctx, this.deps.clock, input.state && input.state !== key.state ? `key.${input.state === 'active' ? 'activate' : 'suspend'}` : 'key.update', {
-          institutionId: key.institutionId,
-          target: key.id,
-          details: { changes },
-        }),
+        auditOf(
+          ctx,
+          this.deps.clock,
+          input.state && input.state !== key.state
+            ? `key.${input.state === 'active' ? 'activate' : 'suspend'}`
+            : 'key.update',
+          {
+            institutionId: key.institutionId,
+            target: key.id,
+            details: { changes },
+          },
+        ),
       );
       return { key: updated, slots: await tx.keys.getSlots(key.id) };
     });
@@ -245,7 +276,8 @@ export class KeyService {
   }
 
   private async requireInstitution(repos: StoreRepos, institutionId: string): Promise<void> {
-    if (!(await repos.institutions.get(institutionId))) throw new AppError('NOT_FOUND', 'Institution not found');
+    if (!(await repos.institutions.get(institutionId)))
+      throw new AppError('NOT_FOUND', 'Institution not found');
   }
 
   private factory(ctx: RequestContext, now: Date): SecretFactoryContext {

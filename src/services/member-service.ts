@@ -21,7 +21,11 @@ export class MemberService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   async list(ctx: RequestContext, institutionId: string): Promise<MemberWithUser[]> {
-    requireAccess(institutionAccess(ctx, institutionId), ['admin', 'operator', 'platform'], 'list members');
+    requireAccess(
+      institutionAccess(ctx, institutionId),
+      ['admin', 'operator', 'platform'],
+      'list members',
+    );
     return this.deps.store.memberships.listForInstitution(institutionId);
   }
 
@@ -35,13 +39,15 @@ export class MemberService {
     const email = input.email.trim().toLowerCase();
     if (input.password !== undefined) {
       const problem = passwordProblem(input.password);
-      if (problem) throw new AppError('VALIDATION_FAILED', `password: ${problem}`, { field: 'password' });
+      if (problem)
+        throw new AppError('VALIDATION_FAILED', `password: ${problem}`, { field: 'password' });
     }
     const temporaryPassword = input.password === undefined ? generatePassword() : undefined;
     const passwordHash = await hashPassword(input.password ?? (temporaryPassword as string));
     const now = this.deps.clock.now();
     const member = await this.deps.store.transaction(async (tx) => {
-      if (!(await tx.institutions.get(institutionId))) throw new AppError('NOT_FOUND', 'Institution not found');
+      if (!(await tx.institutions.get(institutionId)))
+        throw new AppError('NOT_FOUND', 'Institution not found');
       let user = await tx.users.getByEmail(email);
       const created = !user;
       if (!user) {
@@ -57,7 +63,12 @@ export class MemberService {
         } satisfies User;
         await tx.users.insert(user);
       }
-      const membership: Membership = { userId: user.id, institutionId, role: input.role, createdAt: now };
+      const membership: Membership = {
+        userId: user.id,
+        institutionId,
+        role: input.role,
+        createdAt: now,
+      };
       await tx.memberships.insert(membership);
       await tx.audit.append(
         auditOf(ctx, this.deps.clock, 'member.add', {
@@ -70,7 +81,9 @@ export class MemberService {
     });
     const { created, ...result } = member;
     // An existing account keeps its own password: nothing to show.
-    return created && temporaryPassword ? { member: result, temporaryPassword } : { member: result };
+    return created && temporaryPassword
+      ? { member: result, temporaryPassword }
+      : { member: result };
   }
 
   async updateRole(ctx: RequestContext, institutionId: string, userId: string, role: MemberRole) {
@@ -87,7 +100,9 @@ export class MemberService {
           details: { from: current.role, to: role },
         }),
       );
-      const member = (await tx.memberships.listForInstitution(institutionId)).find((m) => m.userId === userId);
+      const member = (await tx.memberships.listForInstitution(institutionId)).find(
+        (m) => m.userId === userId,
+      );
       if (!member) throw new AppError('NOT_FOUND', 'Member not found');
       return member;
     });

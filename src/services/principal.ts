@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.js';
-import type { ApiKey, AuditInput, MemberRole, User } from '../core/model.js';
 import { newId } from '../core/ids.js';
+import type { ApiKey, AuditInput, MemberRole, User } from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
 
 /** Who is calling: a signed-in user, or automation holding a `manage` key. */
@@ -61,7 +61,11 @@ export function auditOf(
   ctx: RequestContext,
   clock: Clock,
   action: string,
-  fields: { institutionId: string | null; target: string | null; details?: Record<string, unknown> },
+  fields: {
+    institutionId: string | null;
+    target: string | null;
+    details?: Record<string, unknown>;
+  },
 ): AuditInput {
   return {
     id: newId('aud'),
