@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localCommands } from '../../src/main/local-commands.js';
 import { ApiClient, startTestKeyward, type TestKeyward } from '../support/harness.js';
@@ -34,13 +34,20 @@ describe('the audit hash chain', () => {
 
     // Someone with database access rewrites history: who created the first key.
     const db = new Database(join(kw.dataDir, 'keyward.db'));
-    const row = db.prepare("select seq from audit_events where action = 'key.create' order by seq limit 1").get() as {
+    const row = db
+      .prepare("select seq from audit_events where action = 'key.create' order by seq limit 1")
+      .get() as {
       seq: number;
     };
-    db.prepare("update audit_events set actor_id = 'usr_0000000000000000000000' where seq = ?").run(row.seq);
+    db.prepare("update audit_events set actor_id = 'usr_0000000000000000000000' where seq = ?").run(
+      row.seq,
+    );
     db.close();
 
-    const after = await platform.request<{ ok: boolean; firstBrokenSeq: number }>('GET', '/audit/verify');
+    const after = await platform.request<{ ok: boolean; firstBrokenSeq: number }>(
+      'GET',
+      '/audit/verify',
+    );
     expect(after.body).toMatchObject({ ok: false, firstBrokenSeq: row.seq });
     const cli = await cliVerify(kw.dataDir);
     expect(cli.code).toBe(1);
@@ -54,7 +61,10 @@ describe('the audit hash chain', () => {
     const last = db.prepare('select max(seq) as seq from audit_events').get() as { seq: number };
     db.prepare('delete from audit_events where seq = ?').run(last.seq - 1);
     db.close();
-    const res = await platform.request<{ ok: boolean; firstBrokenSeq: number }>('GET', '/audit/verify');
+    const res = await platform.request<{ ok: boolean; firstBrokenSeq: number }>(
+      'GET',
+      '/audit/verify',
+    );
     expect(res.body).toMatchObject({ ok: false, firstBrokenSeq: last.seq - 1 });
   });
 });

@@ -34,7 +34,9 @@ async function abuse(secret: string): Promise<void> {
     // Wrong type carrying the secret.
     world.adminA.request('POST', `/keys/${world.keyA.id}/regenerate`, { slot: secret }),
     // Invalid CIDR carrying the secret (semantic validation).
-    world.adminA.request('PATCH', `/keys/${world.keyA.id}`, { allowedCidrs: [secret.slice(0, 60)] }),
+    world.adminA.request('PATCH', `/keys/${world.keyA.id}`, {
+      allowedCidrs: [secret.slice(0, 60)],
+    }),
     // The secret as a password and as an email.
     anon.request('POST', '/auth/login', { email: 'admin-a@example.test', password: secret }),
     // The secret as a malformed bearer header.
@@ -67,8 +69,12 @@ describe('a canary secret', () => {
       for (const needle of [secret, body]) {
         expect(db.includes(Buffer.from(needle)), 'database').toBe(false);
         expect(db.includes(Buffer.from(needle, 'utf16le')), 'database (utf16)').toBe(false);
-        expect(kw.logs.filter((l) => l.includes(needle)), "logs").toEqual([]);
-        for (const text of errorBodies) expect(text.includes(needle), `error body ${text}`).toBe(false);
+        expect(
+          kw.logs.filter((l) => l.includes(needle)),
+          'logs',
+        ).toEqual([]);
+        for (const text of errorBodies)
+          expect(text.includes(needle), `error body ${text}`).toBe(false);
       }
     }
     // Passwords are not logged either.

@@ -10,26 +10,40 @@ beforeAll(async () => {
 });
 afterAll(async () => kw?.stop());
 
-type Key = { id: string; state: string; slots: Record<'primary' | 'secondary', { hint: string; generatedAt: string }> };
+type Key = {
+  id: string;
+  state: string;
+  slots: Record<'primary' | 'secondary', { hint: string; generatedAt: string }>;
+};
 type Created = { key: Key; secrets: { primary: string; secondary: string } };
 
 describe('a scripted admin session over real HTTP', () => {
   it('operator → institution → admin → key pair → view → regenerate primary, with tenancy and roles enforced', async () => {
     // The platform operator creates an institution and invites its first admin (generated password).
     const platform = await ApiClient.login(kw.url, kw.operator.email, kw.operator.password);
-    const ins = await platform.request<{ id: string }>('POST', '/institutions', { name: 'Comune di Test', externalCode: '80000000000' });
+    const ins = await platform.request<{ id: string }>('POST', '/institutions', {
+      name: 'Comune di Test',
+      externalCode: '80000000000',
+    });
     expect(ins.status).toBe(201);
-    const invited = await platform.request<{ member: { userId: string }; temporaryPassword: string }>(
-      'POST',
-      `/institutions/${ins.body.id}/members`,
-      { email: 'Alice@Example.test', name: 'Alice', role: 'admin' },
-    );
+    const invited = await platform.request<{
+      member: { userId: string };
+      temporaryPassword: string;
+    }>('POST', `/institutions/${ins.body.id}/members`, {
+      email: 'Alice@Example.test',
+      name: 'Alice',
+      role: 'admin',
+    });
     expect(invited.status).toBe(201);
     expect(invited.headers.get('cache-control')).toBe('no-store');
     expect(invited.body.temporaryPassword).toHaveLength(20);
 
     // The generated password must be changed before anything else.
-    const alice = await ApiClient.login(kw.url, 'alice@example.test', invited.body.temporaryPassword);
+    const alice = await ApiClient.login(
+      kw.url,
+      'alice@example.test',
+      invited.body.temporaryPassword,
+    );
     const blocked = await alice.request('GET', `/institutions/${ins.body.id}/keys`);
     expect(blocked.status).toBe(403);
     expect(blocked.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
@@ -56,27 +70,44 @@ describe('a scripted admin session over real HTTP', () => {
     const meta = await alice.request('GET', `/keys/${keyId}`);
     expect(meta.text).not.toContain(primary);
     expect(meta.body.allowedCidrs).toEqual(['10.0.0.0/8', '2001:db8::/32']);
-    const view = await alice.request<{ primary: string; secondary: string }>('GET', `/keys/${keyId}/secrets`);
+    const view = await alice.request<{ primary: string; secondary: string }>(
+      'GET',
+      `/keys/${keyId}/secrets`,
+    );
     expect(view.status).toBe(200);
     expect(view.headers.get('cache-control')).toBe('no-store');
     expect(view.body).toEqual({ primary, secondary });
 
     // Regenerate primary: new primary differs, secondary unchanged, old primary retired.
-    const regen = await alice.request<{ key: Key; slot: string; secret: string }>('POST', `/keys/${keyId}/regenerate`, {
-      slot: 'primary',
-    });
+    const regen = await alice.request<{ key: Key; slot: string; secret: string }>(
+      'POST',
+      `/keys/${keyId}/regenerate`,
+      {
+        slot: 'primary',
+      },
+    );
     expect(regen.status).toBe(200);
     expect(regen.body.slot).toBe('primary');
     expect(regen.body.secret).not.toBe(primary);
     expect(regen.body.key.slots.secondary).toEqual(created.body.key.slots.secondary);
-    const after = await alice.request<{ primary: string; secondary: string }>('GET', `/keys/${keyId}/secrets`);
+    const after = await alice.request<{ primary: string; secondary: string }>(
+      'GET',
+      `/keys/${keyId}/secrets`,
+    );
     expect(after.body).toEqual({ primary: regen.body.secret, secondary });
     const { keyring } = await loadKeyring({ dataDir: kw.dataDir, generateIfMissing: false });
     const oldMatch = await kw.running.store.keys.findByDigests(lookupDigests(primary, keyring));
-    expect(oldMatch).toMatchObject({ kind: 'retired', retired: { keyId, slot: 'primary', reason: 'regenerated' } });
-    const newMatch = await kw.running.store.keys.findByDigests(lookupDigests(regen.body.secret, keyring));
+    expect(oldMatch).toMatchObject({
+      kind: 'retired',
+      retired: { keyId, slot: 'primary', reason: 'regenerated' },
+    });
+    const newMatch = await kw.running.store.keys.findByDigests(
+      lookupDigests(regen.body.secret, keyring),
+    );
     expect(newMatch).toMatchObject({ kind: 'slot', slot: { slot: 'primary' } });
-    const secondaryMatch = await kw.running.store.keys.findByDigests(lookupDigests(secondary, keyring));
+    const secondaryMatch = await kw.running.store.keys.findByDigests(
+      lookupDigests(secondary, keyring),
+    );
     expect(secondaryMatch).toMatchObject({ kind: 'slot', slot: { slot: 'secondary' } });
 
     // An operator of the same institution sees the key but cannot regenerate.
@@ -94,7 +125,9 @@ describe('a scripted admin session over real HTTP', () => {
     expect((await olga.request('GET', `/keys/${keyId}/secrets`)).status).toBe(403);
 
     // An admin of another institution gets 404 on every key route.
-    const other = await platform.request<{ id: string }>('POST', '/institutions', { name: 'Other' });
+    const other = await platform.request<{ id: string }>('POST', '/institutions', {
+      name: 'Other',
+    });
     await platform.request('POST', `/institutions/${other.body.id}/members`, {
       email: 'bob@example.test',
       name: 'Bob',
@@ -118,10 +151,9 @@ describe('a scripted admin session over real HTTP', () => {
     }
 
     // Nothing changed for the attempts; the audit log tells the story.
-    const audit = await alice.request<{ events: { action: string; details: Record<string, unknown> }[] }>(
-      'GET',
-      `/institutions/${ins.body.id}/audit?limit=100`,
-    );
+    const audit = await alice.request<{
+      events: { action: string; details: Record<string, unknown> }[];
+    }>('GET', `/institutions/${ins.body.id}/audit?limit=100`);
     const actions = audit.body.events.map((e) => e.action).reverse();
     expect(actions).toEqual([
       'institution.create',
@@ -138,7 +170,9 @@ describe('a scripted admin session over real HTTP', () => {
 
   it('deleting a key retires both digests and the key disappears', async () => {
     const platform = await ApiClient.login(kw.url, kw.operator.email, kw.operator.password);
-    const ins = await platform.request<{ id: string }>('POST', '/institutions', { name: 'Deleting' });
+    const ins = await platform.request<{ id: string }>('POST', '/institutions', {
+      name: 'Deleting',
+    });
     await platform.request('POST', `/institutions/${ins.body.id}/members`, {
       email: 'carol@example.test',
       name: 'Carol',
@@ -146,10 +180,15 @@ describe('a scripted admin session over real HTTP', () => {
       password: 'carol-password-123',
     });
     const carol = await ApiClient.login(kw.url, 'carol@example.test', 'carol-password-123');
-    const created = await carol.request<Created>('POST', `/institutions/${ins.body.id}/keys`, { name: 'old' });
+    const created = await carol.request<Created>('POST', `/institutions/${ins.body.id}/keys`, {
+      name: 'old',
+    });
     expect((await carol.request('DELETE', `/keys/${created.body.key.id}`)).status).toBe(204);
     expect((await carol.request('GET', `/keys/${created.body.key.id}`)).status).toBe(404);
-    expect((await carol.request<{ keys: unknown[] }>('GET', `/institutions/${ins.body.id}/keys`)).body.keys).toEqual([]);
+    expect(
+      (await carol.request<{ keys: unknown[] }>('GET', `/institutions/${ins.body.id}/keys`)).body
+        .keys,
+    ).toEqual([]);
     const { keyring } = await loadKeyring({ dataDir: kw.dataDir, generateIfMissing: false });
     for (const secret of Object.values(created.body.secrets)) {
       const match = await kw.running.store.keys.findByDigests(lookupDigests(secret, keyring));
@@ -159,7 +198,9 @@ describe('a scripted admin session over real HTTP', () => {
 
   it('a manage key automates its own institution’s keys; its regenerated secret stops working at once', async () => {
     const platform = await ApiClient.login(kw.url, kw.operator.email, kw.operator.password);
-    const ins = await platform.request<{ id: string }>('POST', '/institutions', { name: 'Automated' });
+    const ins = await platform.request<{ id: string }>('POST', '/institutions', {
+      name: 'Automated',
+    });
     await platform.request('POST', `/institutions/${ins.body.id}/members`, {
       email: 'dave@example.test',
       name: 'Dave',
@@ -167,14 +208,30 @@ describe('a scripted admin session over real HTTP', () => {
       password: 'dave-password-123',
     });
     const dave = await ApiClient.login(kw.url, 'dave@example.test', 'dave-password-123');
-    const manage = await dave.request<Created>('POST', `/institutions/${ins.body.id}/keys`, { name: 'ci', kind: 'manage' });
+    const manage = await dave.request<Created>('POST', `/institutions/${ins.body.id}/keys`, {
+      name: 'ci',
+      kind: 'manage',
+    });
     const bot = ApiClient.withBearer(kw.url, manage.body.secrets.secondary);
-    const made = await bot.request<Created>('POST', `/institutions/${ins.body.id}/keys`, { name: 'made by ci' });
+    const made = await bot.request<Created>('POST', `/institutions/${ins.body.id}/keys`, {
+      name: 'made by ci',
+    });
     expect(made.status).toBe(201);
-    expect((await bot.request('POST', `/institutions/${ins.body.id}/keys`, { name: 'x', kind: 'manage' })).status).toBe(403);
+    expect(
+      (
+        await bot.request('POST', `/institutions/${ins.body.id}/keys`, {
+          name: 'x',
+          kind: 'manage',
+        })
+      ).status,
+    ).toBe(403);
     expect((await bot.request('GET', `/institutions/${ins.body.id}/members`)).status).toBe(403);
     // Rotate the manage key's secondary with the secondary itself: the old one is refused next.
-    const rotated = await bot.request<{ secret: string }>('POST', `/keys/${manage.body.key.id}/regenerate`, { slot: 'secondary' });
+    const rotated = await bot.request<{ secret: string }>(
+      'POST',
+      `/keys/${manage.body.key.id}/regenerate`,
+      { slot: 'secondary' },
+    );
     expect(rotated.status).toBe(200);
     expect((await bot.request('GET', `/keys/${made.body.key.id}`)).status).toBe(401);
     const rotatedBot = ApiClient.withBearer(kw.url, rotated.body.secret);

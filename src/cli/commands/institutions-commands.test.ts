@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type FakeAdminApi,
+  runKeyward,
+  startFakeAdminApi,
+  tempConfigHome,
+  testIo,
+} from '../test-admin-api.js';
+
+// The fake admin API is a stand-in for the real server until the end-to-end test exists.
+
+const INSTITUTION = {
+  id: 'ins_1',
+  name: 'Comune di Esempio',
+  externalCode: '80012345678',
+  settings: {
+    operatorsMayViewSecrets: false,
+    defaultRateLimit: { limit: 1000, windowSeconds: 3600 },
+  },
+  createdAt: '2030-01-01T00:00:00.000Z',
+};
+
+describe('institutions commands', () => {
+  let api: FakeAdminApi;
+  let home: Awaited<ReturnType<typeof tempConfigHome>>;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    api = await startFakeAdminApi();
+    home = await tempConfigHome();
+    env = { KEYWARD_CONFIG_HOME: home.dir, KEYWARD_TOKEN: 'kw_live_manage' };
+  });
+  afterEach(async () => {
+    await api.close();
+    await home.cleanup();
+  });
+
+  const run = (args: string[]) => runKeyward([...args, '--url', `${api.url}/`], testIo({ env }));
+
+  it('list prints a table, or says there is nothing', async () => {
+    api.on('GET', '/api/v1/institutions', {
+      body: {
+        institutions: [
+          INSTITUTION,
+          { ...INSTITUTION, id: 'ins_22', name: 'B', externalCode: null },
+        ],
+      },
+    });
+    expect((await run(['institutions', 'list'])).stdout).toBe(
+      [
+        'ID      NAME               EXTERNAL CODE  CREATED',
+        'ins_1   Comune di Esempio  80012345678    2030-01-01T00:00:00.000Z',
+        'ins_22  B                  -              2030-01-01T00:00:00.000Z',
+        '',
+      ].join('\n'),
+    );
+    api.on('GET', '/api/v1/institutions', { body: { institutions: [] } });
+    expect((await run(['institutions', 'list'])).stdout).toBe('No institutions.\n');
+  });
+
+  it('create sends name and external code and shows the result', async () => {
+    api.on('POST', '/api/v1/institutions', { status: 201, body: INSTITUTION });
+    const result = await run([
+      'institutions',
+      'create',
+      'Comune di Esempio',
+      '--external-code',
+      '80012345678',
+    ]);
+    expect(api.requests[0]?.body).toEqual({
+      name: 'Comune di Esempio',
+      externalCode: '80012345678',
+    });
+    expect(result.stdout).toContain('Operators may view secrets:  no');
+    expect(result.stdout).toContain('Default rate limit:          1000/1h');
+  });
+
+  it('show --json prints the institution exactly', async () => {
+    api.on('GET', '/api/v1/institutions/ins_1', { body: INSTITUTION });
+    expect(JSON.parse((await run(['institutions', 'show', 'ins_1', '--json'])).stdout)).toEqual(
+      INSTITUTION,
+    );
+  });
+
+  it('update nests the setting and keeps an explicit false', async () => {
+    api.on('PATCH', '/api/v1/institutions/ins_1', { body: INSTITUTION });
+    await run(['institutions', 'update', 'ins_1', '--operators-may-view-secrets', 'false']);
+    await run([
+      'institutions',
+      'update',
+      'ins_1',
+      '--name',
+      'N',
+      '--operators-may-view-secrets',
+      'true',
+    ]);
+    expect(api.requests.map((r) => r.body)).toEqual([
+      { settings: { operatorsMayViewSecrets: false } },
+      { name: 'N', settings: { operatorsMayViewSecrets: true } },
+    ]);
+    expect(
+      (await run(['institutions', 'update', 'ins_1', '--operators-may-view-secrets', 'maybe']))
+        .code,
+    ).toBe(2);
+  });
+});

@@ -1,0 +1,137 @@
+import { type Command, Option } from 'commander';
+import { formatRateLimit, type InstitutionView } from '../api-types.js';
+import { UsageError } from '../cli-exit.js';
+import type { CliIo } from '../cli-io.js';
+import { seg } from '../http-client.js';
+import { parseBoolean } from '../option-parsers.js';
+import {
+  jsonOption,
+  type RemoteContext,
+  type RemoteOptions,
+  remoteAction,
+  urlOption,
+} from '../remote-command.js';
+import { formatDetails, formatTable } from '../table.js';
+
+/** `keyward institutions list|create|show|update`. */
+
+interface CreateOptions extends RemoteOptions {
+  externalCode?: string;
+}
+
+interface UpdateOptions extends RemoteOptions {
+  name?: string;
+  externalCode?: string;
+  operatorsMayViewSecrets?: boolean;
+}
+
+function printInstitution(ctx: RemoteContext, institution: InstitutionView): void {
+  ctx.print(
+    formatDetails([
+      ['ID', institution.id],
+      ['Name', institution.name],
+      ['External code', institution.externalCode],
+      ['Operators may view secrets', institution.settings?.operatorsMayViewSecrets ? 'yes' : 'no'],
+      ['Default rate limit', formatRateLimit(institution.settings?.defaultRateLimit)],
+      ['Created', institution.createdAt],
+    ]),
+  );
+}
+
+function showResult(ctx: RemoteContext, institution: InstitutionView | undefined): void {
+  if (ctx.json) ctx.printJson(institution);
+  else if (institution) printInstitution(ctx, institution);
+}
+
+export function registerInstitutionsCommands(program: Command, io: CliIo): void {
+  const institutions = program.command('institutions').description('manage institutions (tenants)');
+
+  institutions
+    .command('list')
+    .description('list the institutions you can see')
+    .addOption(urlOption())
+    .addOption(jsonOption())
+    .action(
+      remoteAction<RemoteOptions>(io, async (ctx) => {
+        const { body } = await ctx.client.get<{ institutions: InstitutionView[] }>(
+          '/api/v1/institutions',
+        );
+        if (ctx.json) return ctx.printJson(body);
+        const rows = body?.institutions ?? [];
+        if (rows.length === 0) return ctx.print('No institutions.');
+        ctx.print(
+          formatTable(
+            ['ID', 'NAME', 'EXTERNAL CODE', 'CREATED'],
+            rows.map((i) => [i.id, i.name, i.externalCode, i.createdAt]),
+          ),
+        );
+      }),
+    );
+
+  institutions
+    .command('create')
+    .description('create an institution')
+    .argument('<name>', 'display name')
+    .option('--external-code <code>', 'external identifier, e.g. a tax code')
+    .addOption(urlOption())
+    .addOption(jsonOption())
+    .action(
+      remoteAction<CreateOptions, [string]>(io, async (ctx, opts, name) => {
+        const body: { name: string; externalCode?: string } = { name };
+        if (opts.externalCode !== undefined) body.externalCode = opts.externalCode;
+        const res = await ctx.client.post<InstitutionView>('/api/v1/institutions', body);
+        showResult(ctx, res.body);
+      }),
+    );
+
+  institutions
+    .command('show')
+    .description('show one institution')
+    .argument('<id>')
+    .addOption(urlOption())
+    .addOption(jsonOption())
+    .action(
+      remoteAction<RemoteOptions, [string]>(io, async (ctx, _opts, id) => {
+        const res = await ctx.client.get<InstitutionView>(`/api/v1/institutions/${seg(id)}`);
+        showResult(ctx, res.body);
+      }),
+    );
+
+  institutions
+    .command('update')
+    .description('change an institution')
+    .argument('<id>')
+    .option('--name <name>', 'new display name')
+    .option('--external-code <code>', 'new external identifier')
+    .addOption(
+      new Option('--operators-may-view-secrets <bool>', 'whether operators may view secrets')
+        .choices(['true', 'false'])
+        .argParser(parseBoolean),
+    )
+    .addOption(urlOption())
+    .addOption(jsonOption())
+    .action(
+      remoteAction<UpdateOptions, [string]>(io, async (ctx, opts, id) => {
+        const body: {
+          name?: string;
+          externalCode?: string;
+          settings?: { operatorsMayViewSecrets?: boolean };
+        } = {};
+        if (opts.name !== undefined) body.name = opts.name;
+        if (opts.externalCode !== undefined) body.externalCode = opts.externalCode;
+        if (opts.operatorsMayViewSecrets !== undefined) {
+          body.settings = { operatorsMayViewSecrets: opts.operatorsMayViewSecrets };
+        }
+        if (Object.keys(body).length === 0) {
+          throw new UsageError(
+            'nothing to update; give --name, --external-code or --operators-may-view-secrets',
+          );
+        }
+        const res = await ctx.client.patch<InstitutionView>(
+          `/api/v1/institutions/${seg(id)}`,
+          body,
+        );
+        showResult(ctx, res.body);
+      }),
+    );
+}

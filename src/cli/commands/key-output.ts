@@ -1,0 +1,41 @@
+import { SLOT_NAMES } from '../../core/model.js';
+import { formatRateLimit, type KeyView, type SecretPair } from '../api-types.js';
+import type { RemoteContext } from '../remote-command.js';
+import { cell, formatDetails, formatTable } from '../table.js';
+
+/** Human output of the `keys` commands. Only `printSecrets` ever shows a secret. */
+
+export function printKeyDetails(ctx: RemoteContext, key: KeyView): void {
+  ctx.print(
+    formatDetails([
+      ['ID', key.id],
+      ['Name', key.name],
+      ['Institution', key.institutionId],
+      ['Kind', key.kind],
+      ['State', key.state],
+      ['Scopes', key.scopes],
+      ['Allowed CIDRs', key.allowedCidrs?.length ? key.allowedCidrs : 'any address'],
+      ['Expires', key.expiresAt ?? 'never'],
+      ['Rate limit', key.rateLimit ? formatRateLimit(key.rateLimit) : 'none'],
+      ['Created', `${cell(key.createdAt)} by ${cell(key.createdBy)}`],
+    ]),
+  );
+  ctx.print('');
+  ctx.print(
+    formatTable(
+      ['SLOT', 'HINT', 'GENERATED', 'LAST USED', 'FROM'],
+      SLOT_NAMES.map((slot) => {
+        const s = key.slots?.[slot];
+        return [slot, s?.hint, s?.generatedAt, s?.lastUsedAt ?? 'never', s?.lastUsedFrom];
+      }),
+    ),
+  );
+}
+
+export function printSecrets(ctx: RemoteContext, secrets: Partial<SecretPair>): void {
+  const rows = SLOT_NAMES.filter((slot) => secrets[slot] !== undefined).map((slot) => [
+    slot,
+    secrets[slot],
+  ]);
+  ctx.print(formatTable(['SLOT', 'SECRET'], rows));
+}

@@ -1,0 +1,241 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type FakeAdminApi,
+  problem,
+  runKeyward,
+  startFakeAdminApi,
+  tempConfigHome,
+  testIo,
+} from '../test-admin-api.js';
+
+// The fake admin API is a stand-in for the real server until the end-to-end test exists.
+
+const PRIMARY = 'kw_live_abcdefghijklmnopqrstuvwxyzABCD4dNndU';
+const SECONDARY = 'kw_live_Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq02ZFgkD';
+
+const slot = (hint: string, lastUsedAt: string | null = null) => ({
+  hint,
+  generatedAt: '2030-01-01T00:00:00.000Z',
+  lastUsedAt,
+  lastUsedFrom: lastUsedAt ? '203.0.113.7' : null,
+});
+
+const KEY = {
+  id: 'key_1',
+  institutionId: 'ins_1',
+  name: 'billing',
+  kind: 'use',
+  state: 'active',
+  scopes: ['messages', 'profiles'],
+  allowedCidrs: ['10.0.0.0/8'],
+  expiresAt: null,
+  rateLimit: { limit: 100, windowSeconds: 60 },
+  createdAt: '2030-01-01T00:00:00.000Z',
+  createdBy: 'usr_1',
+  slots: {
+    primary: slot('kw_live_…NndU', '2030-01-02T00:00:00.000Z'),
+    secondary: slot('kw_live_…FgkD'),
+  },
+};
+
+describe('keys commands', () => {
+  let api: FakeAdminApi;
+  let home: Awaited<ReturnType<typeof tempConfigHome>>;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    api = await startFakeAdminApi();
+    home = await tempConfigHome();
+    env = { KEYWARD_URL: api.url, KEYWARD_CONFIG_HOME: home.dir, KEYWARD_TOKEN: 'kw_live_manage' };
+  });
+  afterEach(async () => {
+    await api.close();
+    await home.cleanup();
+  });
+
+  const run = (args: string[], options: Parameters<typeof testIo>[0] = {}) =>
+    runKeyward(args, testIo({ env, ...options }));
+
+  it('create sends the parsed restrictions and prints both secrets', async () => {
+    api.on('POST', '/api/v1/institutions/ins_1/keys', {
+      status: 201,
+      body: { key: KEY, secrets: { primary: PRIMARY, secondary: SECONDARY } },
+    });
+    const result = await run([
+      'keys',
+      'create',
+      'ins_1',
+      '--name',
+      'billing',
+      '--kind',
+      'use',
+      '--scope',
+      'messages',
+      '--scope',
+      'profiles',
+      '--cidr',
+      '10.0.0.0/8',
+      '--expires-at',
+      '2030-06-01',
+      '--rate-limit',
+      '10/1m',
+    ]);
+    expect(result.code).toBe(0);
+    expect(api.requests[0]?.body).toEqual({
+      name: 'billing',
+      kind: 'use',
+      scopes: ['messages', 'profiles'],
+      allowedCidrs: ['10.0.0.0/8'],
+      expiresAt: '2030-06-01T00:00:00.000Z',
+      rateLimit: { limit: 10, windowSeconds: 60 },
+    });
+    expect(result.stdout).toContain('Created use key key_1 "billing" in ins_1.');
+    expect(result.stdout).toContain(`primary    ${PRIMARY}\n`);
+    expect(result.stdout).toContain(`secondary  ${SECONDARY}\n`);
+    expect(api.requests[0]?.url).not.toContain('kw_live');
+  });
+
+  it('--json prints the response body as JSON', async () => {
+    const body = { key: KEY, secrets: { primary: PRIMARY, secondary: SECONDARY } };
+    api.on('POST', '/api/v1/institutions/ins_1/keys', { status: 201, body });
+    const result = await run(['keys', 'create', 'ins_1', '--name', 'billing', '--json']);
+    expect(JSON.parse(result.stdout)).toEqual(body);
+  });
+
+  it('list prints an aligned table of hints, never secrets', async () => {
+    api.on('GET', '/api/v1/institutions/ins_1/keys', {
+      body: { keys: [KEY, { ...KEY, id: 'key_22', name: 'x', state: 'suspended', scopes: [] }] },
+    });
+    const result = await run(['keys', 'list', 'ins_1']);
+    expect(result.stdout).toBe(
+      [
+        'ID      NAME     KIND  STATE      SCOPES             PRIMARY        SECONDARY      EXPIRES',
+        'key_1   billing  use   active     messages,profiles  kw_live_…NndU  kw_live_…FgkD  never',
+        'key_22  x        use   suspended  -                  kw_live_…NndU  kw_live_…FgkD  never',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('show prints settings and per-slot last use', async () => {
+    api.on('GET', '/api/v1/keys/key_1', { body: KEY });
+    const result = await run(['keys', 'show', 'key_1']);
+    expect(result.stdout).toContain('Rate limit:     100/1m');
+    expect(result.stdout).toContain('Allowed CIDRs:  10.0.0.0/8');
+    expect(result.stdout).toMatch(
+      /primary\s+kw_live_…NndU\s+2030-01-01T00:00:00.000Z\s+2030-01-02T00:00:00.000Z\s+203.0.113.7/,
+    );
+    expect(result.stdout).toMatch(/secondary\s+kw_live_…FgkD\s+\S+\s+never\s+-/);
+  });
+
+  it('secrets prints both secrets', async () => {
+    api.on('GET', '/api/v1/keys/key_1/secrets', {
+      body: { primary: PRIMARY, secondary: SECONDARY },
+    });
+    const result = await run(['keys', 'secrets', 'key_1']);
+    expect(result.stdout).toBe(
+      `SLOT       SECRET\nprimary    ${PRIMARY}\nsecondary  ${SECONDARY}\n`,
+    );
+  });
+
+  it('regenerate sends slot and force and prints the new secret', async () => {
+    api.on('POST', '/api/v1/keys/key_1/regenerate', {
+      body: { key: KEY, slot: 'secondary', secret: SECONDARY },
+    });
+    const result = await run(['keys', 'regenerate', 'key_1', '--slot', 'secondary', '--force']);
+    expect(result.code).toBe(0);
+    expect(api.requests[0]?.body).toEqual({ slot: 'secondary', force: true });
+    expect(result.stdout).toContain('Regenerated the secondary secret of key_1');
+    expect(result.stdout).toContain(`secondary  ${SECONDARY}`);
+    expect(result.stdout).not.toContain(PRIMARY);
+  });
+
+  it('a refused regeneration exits 1 showing the code, request id and a hint', async () => {
+    api.on(
+      'POST',
+      '/api/v1/keys/key_1/regenerate',
+      problem(409, 'CONFLICT', 'The primary secret was used 2 minutes ago', 'req_42'),
+    );
+    const result = await run(['keys', 'regenerate', 'key_1', '--slot', 'primary']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'error: The primary secret was used 2 minutes ago (CONFLICT, request req_42)\n' +
+        'hint: the slot carried traffic recently: move its clients to the other slot first, or pass --force\n',
+    );
+    expect(api.requests[0]?.body).toEqual({ slot: 'primary' });
+  });
+
+  it('update builds a PATCH with only the given changes', async () => {
+    api.on('PATCH', '/api/v1/keys/key_1', { body: KEY });
+    await run([
+      'keys',
+      'update',
+      'key_1',
+      '--name',
+      'n',
+      '--clear-cidrs',
+      '--expires-at',
+      'never',
+      '--rate-limit',
+      'none',
+      '--suspend',
+    ]);
+    await run([
+      'keys',
+      'update',
+      'key_1',
+      '--scope',
+      'a',
+      '--scope',
+      'b',
+      '--rate-limit',
+      '100/60s',
+      '--activate',
+    ]);
+    expect(api.requests.map((r) => r.body)).toEqual([
+      { name: 'n', allowedCidrs: [], expiresAt: null, rateLimit: null, state: 'suspended' },
+      { scopes: ['a', 'b'], rateLimit: { limit: 100, windowSeconds: 60 }, state: 'active' },
+    ]);
+  });
+
+  it('update rejects contradictory flags before sending anything', async () => {
+    const result = await run(['keys', 'update', 'key_1', '--cidr', '10.0.0.0/8', '--clear-cidrs']);
+    expect(result.code).toBe(2);
+    expect(api.requests).toEqual([]);
+  });
+
+  it('delete needs --yes when nobody can confirm', async () => {
+    api.on('DELETE', '/api/v1/keys/key_1', { status: 204 });
+    const refused = await run(['keys', 'delete', 'key_1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('pass --yes');
+    expect(api.requests).toEqual([]);
+
+    const deleted = await run(['keys', 'delete', 'key_1', '--yes']);
+    expect(deleted).toMatchObject({ code: 0, stdout: 'Deleted key_1.\n' });
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /api/v1/keys/key_1']);
+  });
+
+  it('delete asks on a terminal and does nothing unless confirmed', async () => {
+    api.on('GET', '/api/v1/keys/key_1', { body: KEY });
+    api.on('DELETE', '/api/v1/keys/key_1', { status: 204 });
+    const io = testIo({ env, interactive: true, answers: ['n'] });
+    const declined = await runKeyward(['keys', 'delete', 'key_1'], io);
+    expect(declined.code).toBe(1);
+    expect(io.asked[0]).toContain('Delete key key_1 "billing" of ins_1?');
+    expect(api.requests.some((r) => r.method === 'DELETE')).toBe(false);
+
+    const confirmed = await runKeyward(
+      ['keys', 'delete', 'key_1'],
+      testIo({ env, interactive: true, answers: ['y'] }),
+    );
+    expect(confirmed.code).toBe(0);
+    expect(api.requests.at(-1)?.method).toBe('DELETE');
+  });
+
+  it('ids are encoded as one path segment', async () => {
+    await run(['keys', 'show', '../institutions/ins_2']);
+    expect(api.requests[0]?.url).toBe('/api/v1/keys/..%2Finstitutions%2Fins_2');
+  });
+});

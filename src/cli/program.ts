@@ -1,0 +1,142 @@
+import { createRequire } from 'node:module';
+import { Command, type CommanderError, Option } from 'commander';
+import { CliExit, EXIT_OK, EXIT_USAGE, isCliExit } from './cli-exit.js';
+import { type CliIo, defaultCliIo } from './cli-io.js';
+import { type AuditVerifyOptions, registerAuditCommands } from './commands/audit-commands.js';
+import { registerAuthCommands } from './commands/auth-commands.js';
+import { registerInstitutionsCommands } from './commands/institutions-commands.js';
+import { registerKeysCommands } from './commands/keys-commands.js';
+import { registerMembersCommands } from './commands/members-commands.js';
+import { parsePort } from './option-parsers.js';
+import { guard } from './remote-command.js';
+
+/**
+ * The `keyward` command line.
+ *
+ * Exit codes: 0 success; 1 the API answered with an error, the network failed, or a local command
+ * returned 1; 2 usage error (unknown option or command, missing argument, invalid value); a local
+ * command's own non-zero code passes through unchanged; 130 interrupted at a prompt.
+ *
+ * How they surface: the program never calls `process.exit`. Every non-zero outcome — and help or
+ * `--version`, which commander ends early with 0 — is a thrown `CliExit` carrying `exitCode`,
+ * after its message has been written through `io`. A normal return means 0. `runCli` turns this into
+ * a number; tests may call `createProgram(local, io).parseAsync(['node', 'keyward', …])` and catch
+ * the `CliExit` themselves.
+ */
+
+export interface LocalCommands {
+  serve(opts: {
+    role?: 'all' | 'admin' | 'gateway';
+    adminPort?: number;
+    gatewayPort?: number;
+    dataDir?: string;
+    config?: string;
+  }): Promise<void>;
+  /** Returns the exit code. */
+  migrate(opts: { dataDir?: string; config?: string; json: boolean }): Promise<number>;
+  /** Returns the exit code. */
+  auditVerify(opts: AuditVerifyOptions): Promise<number>;
+}
+
+export type { CliIo } from './cli-io.js';
+
+function packageVersion(): string {
+  try {
+    // src/cli and dist/cli are both two levels below the package root.
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Commander's early exits become `CliExit`s: 0 stays 0 (help, version), anything else is usage. */
+function commanderExit(err: CommanderError): never {
+  throw new CliExit(err.exitCode === 0 ? EXIT_OK : EXIT_USAGE, err.message);
+}
+
+/** Copies only the options that were given, so defaults stay with the config loader. */
+function given<T extends object>(opts: T): Partial<T> {
+  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'data directory (default: $KEYWARD_DATA_DIR or ./keyward-data)');
+const configOption = () =>
+  new Option('--config <file>', 'config file (default: $KEYWARD_CONFIG or ./keyward.config.json)');
+
+function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands): void {
+  program
+    .command('serve')
+    .description('run the admin API, console and gateway (or one role)')
+    .addOption(
+      new Option('--role <role>', 'which part to run').choices(['all', 'admin', 'gateway']),
+    )
+    .option(
+      '--admin-port <port>',
+      'admin API port (default: $KEYWARD_ADMIN_PORT or 4000)',
+      parsePort,
+    )
+    .option(
+      '--gateway-port <port>',
+      'gateway port (default: $KEYWARD_GATEWAY_PORT or 8080)',
+      parsePort,
+    )
+    .addOption(dataDirOption())
+    .addOption(configOption())
+    .action(async (opts: Parameters<LocalCommands['serve']>[0]) => {
+      await guard(io, () => local.serve(given(opts)));
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date')
+    .addOption(dataDirOption())
+    .addOption(configOption())
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { dataDir?: string; config?: string; json?: boolean }) => {
+      await guard(io, async () => {
+        const code = await local.migrate({ ...given(opts), json: opts.json === true });
+        if (code !== EXIT_OK) throw new CliExit(code, `migrate exited with ${code}`);
+      });
+    });
+}
+
+export function createProgram(local: LocalCommands, io: CliIo = defaultCliIo()): Command {
+  const program = new Command('keyward')
+    .description('Keyward: API keys as pairs of secrets, rotated without interrupting clients.')
+    .version(packageVersion(), '-V, --version')
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(s),
+    })
+    .exitOverride(commanderExit)
+    .showSuggestionAfterError();
+  // Subcommands created with .command() inherit the output and exit settings above.
+  registerLocalCommands(program, io, local);
+  registerAuthCommands(program, io);
+  registerInstitutionsCommands(program, io);
+  registerMembersCommands(program, io);
+  registerKeysCommands(program, io);
+  registerAuditCommands(program, io, (opts) => local.auditVerify(opts));
+  return program;
+}
+
+/**
+ * Parses `argv` (as `process.argv`: node, script, arguments…) and runs the command; resolves to
+ * the exit code. The binary does `process.exitCode = await runCli(process.argv, local)`.
+ */
+export async function runCli(
+  argv: readonly string[],
+  local: LocalCommands,
+  io: CliIo = defaultCliIo(),
+): Promise<number> {
+  try {
+    await createProgram(local, io).parseAsync([...argv]);
+    return EXIT_OK;
+  } catch (err) {
+    if (isCliExit(err)) return err.exitCode;
+    throw err;
+  }
+}
