@@ -7,6 +7,7 @@ import { registerAuthCommands } from './commands/auth-commands.js';
 import { registerInstitutionsCommands } from './commands/institutions-commands.js';
 import { registerKeysCommands } from './commands/keys-commands.js';
 import { registerMembersCommands } from './commands/members-commands.js';
+import { registerPasswordCommand } from './commands/password-command.js';
 import { parsePort } from './option-parsers.js';
 import { guard } from './remote-command.js';
 
@@ -116,6 +117,7 @@ export function createProgram(local: LocalCommands, io: CliIo = defaultCliIo()):
   // Subcommands created with .command() inherit the output and exit settings above.
   registerLocalCommands(program, io, local);
   registerAuthCommands(program, io);
+  registerPasswordCommand(program, io);
   registerInstitutionsCommands(program, io);
   registerMembersCommands(program, io);
   registerKeysCommands(program, io);

@@ -93,7 +93,7 @@ function authHint(err: ApiError, baseUrl: string | undefined): string | undefine
     return `run \`${login}\` or set KEYWARD_TOKEN`;
   }
   if (err.problem.code === 'PASSWORD_CHANGE_REQUIRED') {
-    return 'change your temporary password in the web console first';
+    return 'change your temporary password first: `keyward password`';
   }
   return undefined;
 }

@@ -11,8 +11,17 @@ const children: ChildProcess[] = [];
 let dataDir: string;
 
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, KEYWARD_DATA_DIR: dataDir, KEYWARD_ADMIN_PORT: '0' };
-  for (const name of ['KEYWARD_DATABASE_URL', 'KEYWARD_ADMIN_PASSWORD', 'KEYWARD_ADMIN_EMAIL', 'KEYWARD_CONFIG']) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KEYWARD_DATA_DIR: dataDir,
+    KEYWARD_ADMIN_PORT: '0',
+  };
+  for (const name of [
+    'KEYWARD_DATABASE_URL',
+    'KEYWARD_ADMIN_PASSWORD',
+    'KEYWARD_ADMIN_EMAIL',
+    'KEYWARD_CONFIG',
+  ]) {
     delete env[name];
   }
   return env;
@@ -30,7 +39,10 @@ function start(waitFor: RegExp): Promise<{ child: ChildProcess; output: () => st
     out += d;
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not print ${waitFor}:\n${out}`)), 150_000);
+    const timer = setTimeout(
+      () => reject(new Error(`npm start did not print ${waitFor}:\n${out}`)),
+      150_000,
+    );
     const check = () => {
       if (waitFor.test(out)) {
         clearTimeout(timer);
@@ -56,7 +68,8 @@ function stop(child: ChildProcess): Promise<boolean> {
 
 afterAll(async () => {
   for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null && child.pid)
+      process.kill(-child.pid, 'SIGKILL');
   }
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
