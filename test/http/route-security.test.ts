@@ -13,12 +13,22 @@ beforeAll(async () => {
 afterAll(async () => kw?.stop());
 
 describe('security cases for every admin route', () => {
-  for (const route of ROUTES) securityCases(route, () => world, () => new ApiClient(kw.url));
+  for (const route of ROUTES)
+    securityCases(
+      route,
+      () => world,
+      () => new ApiClient(kw.url),
+    );
 });
 
 describe('the route table', () => {
   it('covers every route of the OpenAPI document', async () => {
-    const doc = (await new ApiClient(kw.url).request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json')).body;
+    const doc = (
+      await new ApiClient(kw.url).request<{ paths: Record<string, Record<string, unknown>> }>(
+        'GET',
+        '/openapi.json',
+      )
+    ).body;
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/^\/api\/v1/, '')}`),
     );
@@ -29,7 +39,10 @@ describe('the route table', () => {
   it('left the data untouched: key A still active with its original secrets', async () => {
     const key = await world.adminA.request<{ state: string }>('GET', `/keys/${world.keyA.id}`);
     expect(key.body.state).toBe('active');
-    const secrets = await world.adminA.request<{ primary: string; secondary: string }>('GET', `/keys/${world.keyA.id}/secrets`);
+    const secrets = await world.adminA.request<{ primary: string; secondary: string }>(
+      'GET',
+      `/keys/${world.keyA.id}/secrets`,
+    );
     expect(secrets.body).toEqual({ primary: world.keyA.primary, secondary: world.keyA.secondary });
   });
 });

@@ -41,7 +41,13 @@ export const ROUTES: readonly RouteSpec[] = [
     tenant: false,
     body: () => ({ name: 'Never created' }),
   },
-  { method: 'GET', path: '/institutions/{institutionId}', auth: 'any', minimum: 'operator', tenant: true },
+  {
+    method: 'GET',
+    path: '/institutions/{institutionId}',
+    auth: 'any',
+    minimum: 'operator',
+    tenant: true,
+  },
   {
     method: 'PATCH',
     path: '/institutions/{institutionId}',
@@ -50,14 +56,25 @@ export const ROUTES: readonly RouteSpec[] = [
     tenant: true,
     body: () => ({ name: 'Renamed by an intruder' }),
   },
-  { method: 'GET', path: '/institutions/{institutionId}/members', auth: 'user', minimum: 'operator', tenant: true },
+  {
+    method: 'GET',
+    path: '/institutions/{institutionId}/members',
+    auth: 'user',
+    minimum: 'operator',
+    tenant: true,
+  },
   {
     method: 'POST',
     path: '/institutions/{institutionId}/members',
     auth: 'user',
     minimum: 'admin',
     tenant: true,
-    body: () => ({ email: 'intruder@example.test', name: 'Intruder', role: 'admin', password: 'intruder-password' }),
+    body: () => ({
+      email: 'intruder@example.test',
+      name: 'Intruder',
+      role: 'admin',
+      password: 'intruder-password',
+    }),
   },
   {
     method: 'PATCH',
@@ -74,7 +91,13 @@ export const ROUTES: readonly RouteSpec[] = [
     minimum: 'admin',
     tenant: true,
   },
-  { method: 'GET', path: '/institutions/{institutionId}/keys', auth: 'any', minimum: 'operator', tenant: true },
+  {
+    method: 'GET',
+    path: '/institutions/{institutionId}/keys',
+    auth: 'any',
+    minimum: 'operator',
+    tenant: true,
+  },
   {
     method: 'POST',
     path: '/institutions/{institutionId}/keys',
@@ -102,7 +125,13 @@ export const ROUTES: readonly RouteSpec[] = [
     body: () => ({ state: 'suspended' }),
   },
   { method: 'DELETE', path: '/keys/{keyId}', auth: 'any', minimum: 'admin', tenant: true },
-  { method: 'GET', path: '/institutions/{institutionId}/audit', auth: 'user', minimum: 'operator', tenant: true },
+  {
+    method: 'GET',
+    path: '/institutions/{institutionId}/audit',
+    auth: 'user',
+    minimum: 'operator',
+    tenant: true,
+  },
   { method: 'GET', path: '/audit/verify', auth: 'user', minimum: 'platform', tenant: false },
 ];
 
@@ -117,7 +146,11 @@ function call(client: ApiClient, route: RouteSpec, w: World) {
   return client.request(route.method, concretePath(route, w), route.body?.(w));
 }
 
-function expectProblem(res: { status: number; headers: Headers; body: unknown; text: string }, status: number, code?: string) {
+function expectProblem(
+  res: { status: number; headers: Headers; body: unknown; text: string },
+  status: number,
+  code?: string,
+) {
   expect(res.status, `${res.status} ${res.text}`).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   if (code) expect((res.body as { code: string }).code).toBe(code);
@@ -128,7 +161,11 @@ function expectProblem(res: { status: number; headers: Headers; body: unknown; t
  * (and manage key) → 404, never 403; an operator on an admin action → 403; a session mutation
  * without the CSRF header → 403.
  */
-export function securityCases(route: RouteSpec, world: () => World, anonymous: () => ApiClient): void {
+export function securityCases(
+  route: RouteSpec,
+  world: () => World,
+  anonymous: () => ApiClient,
+): void {
   if (route.auth === 'none') return;
   describe(`${route.method} ${route.path}`, () => {
     it('refuses a request without credentials (401)', async () => {

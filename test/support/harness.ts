@@ -105,7 +105,8 @@ export class ApiClient {
     extraHeaders: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...extraHeaders };
-    if (body !== undefined && !('content-type' in headers)) headers['content-type'] = 'application/json';
+    if (body !== undefined && !('content-type' in headers))
+      headers['content-type'] = 'application/json';
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
     if (this.cookie) headers.cookie = this.cookie;
     if (this.csrfToken && method !== 'GET') headers['x-csrf-token'] = this.csrfToken;

@@ -18,7 +18,10 @@ export interface World {
   readonly manageB: ApiClient;
 }
 
-async function ok<T>(res: Promise<{ status: number; body: T; text: string }>, status: number): Promise<T> {
+async function ok<T>(
+  res: Promise<{ status: number; body: T; text: string }>,
+  status: number,
+): Promise<T> {
   const r = await res;
   expect(r.status, r.text).toBe(status);
   return r.body;
@@ -27,8 +30,18 @@ async function ok<T>(res: Promise<{ status: number; body: T; text: string }>, st
 /** Two institutions with an admin each, an operator in A, a use key and manage keys. */
 export async function buildWorld(kw: TestKeyward, suffix = ''): Promise<World> {
   const platform = await ApiClient.login(kw.url, kw.operator.email, kw.operator.password);
-  const insA = (await ok(platform.request<{ id: string }>('POST', '/institutions', { name: `Comune A${suffix}` }), 201)).id;
-  const insB = (await ok(platform.request<{ id: string }>('POST', '/institutions', { name: `Comune B${suffix}` }), 201)).id;
+  const insA = (
+    await ok(
+      platform.request<{ id: string }>('POST', '/institutions', { name: `Comune A${suffix}` }),
+      201,
+    )
+  ).id;
+  const insB = (
+    await ok(
+      platform.request<{ id: string }>('POST', '/institutions', { name: `Comune B${suffix}` }),
+      201,
+    )
+  ).id;
   const member = async (ins: string, email: string, role: string) =>
     (
       await ok(
@@ -45,16 +58,29 @@ export async function buildWorld(kw: TestKeyward, suffix = ''): Promise<World> {
   const operatorAUserId = await member(insA, `operator-a${suffix}@example.test`, 'operator');
   await member(insB, `admin-b${suffix}@example.test`, 'admin');
   const adminA = await ApiClient.login(kw.url, `admin-a${suffix}@example.test`, MEMBER_PASSWORD);
-  const operatorA = await ApiClient.login(kw.url, `operator-a${suffix}@example.test`, MEMBER_PASSWORD);
+  const operatorA = await ApiClient.login(
+    kw.url,
+    `operator-a${suffix}@example.test`,
+    MEMBER_PASSWORD,
+  );
   const adminB = await ApiClient.login(kw.url, `admin-b${suffix}@example.test`, MEMBER_PASSWORD);
   type Created = { key: { id: string }; secrets: { primary: string; secondary: string } };
-  const created = await ok(adminA.request<Created>('POST', `/institutions/${insA}/keys`, { name: 'app' }), 201);
+  const created = await ok(
+    adminA.request<Created>('POST', `/institutions/${insA}/keys`, { name: 'app' }),
+    201,
+  );
   const manageKeyA = await ok(
-    adminA.request<Created>('POST', `/institutions/${insA}/keys`, { name: 'automation', kind: 'manage' }),
+    adminA.request<Created>('POST', `/institutions/${insA}/keys`, {
+      name: 'automation',
+      kind: 'manage',
+    }),
     201,
   );
   const manageKeyB = await ok(
-    adminB.request<Created>('POST', `/institutions/${insB}/keys`, { name: 'automation', kind: 'manage' }),
+    adminB.request<Created>('POST', `/institutions/${insB}/keys`, {
+      name: 'automation',
+      kind: 'manage',
+    }),
     201,
   );
   return {
