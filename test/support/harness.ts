@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/main/logger.js';
 import { type RunningKeyward, startKeyward } from '../../src/main/server.js';
@@ -18,15 +20,54 @@ export interface TestKeyward {
 
 export const OPERATOR_PASSWORD = 'operator-password-for-tests';
 
+/** The PostgreSQL server for tests, when enabled (see README). */
+export const TEST_DATABASE_URL = process.env.KEYWARD_TEST_DATABASE_URL || null;
+
+/** The stores an end-to-end suite should run on: SQLite always, PostgreSQL when enabled. */
+export function testStores(): ('sqlite' | 'postgres')[] {
+  if (TEST_DATABASE_URL) return ['sqlite', 'postgres'];
+  console.warn(
+    '[keyward] PostgreSQL end-to-end runs SKIPPED: set KEYWARD_TEST_DATABASE_URL=postgres://… to run them',
+  );
+  return ['sqlite'];
+}
+
+/** A fresh schema on the test PostgreSQL server; the URL selects it through search_path. */
+async function freshPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!TEST_DATABASE_URL) throw new Error('KEYWARD_TEST_DATABASE_URL is not set');
+  const schema = `kw_e2e_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    },
+  };
+}
+
 /**
  * A real Keyward admin API on loopback (port 0) over a temp SQLite file, or PostgreSQL when
  * `databaseUrl` is given.
  */
 export async function startTestKeyward(
-  options: { env?: Record<string, string>; config?: Record<string, unknown> } = {},
+  options: {
+    env?: Record<string, string>;
+    config?: Record<string, unknown>;
+    store?: 'sqlite' | 'postgres';
+  } = {},
 ): Promise<TestKeyward> {
   const dataDir = await mkdtemp(join(tmpdir(), 'keyward-test-'));
   const configEnv: Record<string, string> = {};
+  const postgres = options.store === 'postgres' ? await freshPostgresSchema() : null;
+  if (postgres) configEnv.KEYWARD_DATABASE_URL = postgres.url;
   if (options.config) {
     configEnv.KEYWARD_CONFIG = join(dataDir, 'keyward.config.json');
     await writeFile(configEnv.KEYWARD_CONFIG, JSON.stringify(options.config));
@@ -58,6 +99,7 @@ export async function startTestKeyward(
     logs,
     async stop() {
       await running.close();
+      await postgres?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
