@@ -54,6 +54,12 @@ export interface KeyServiceDeps {
   readonly invalidation: KeyInvalidation;
 }
 
+/** `key.suspend` / `key.activate` when the state flips, else `key.update`. */
+function updateAction(key: ApiKey, input: UpdateKeyInput): string {
+  if (input.state === undefined || input.state === key.state) return 'key.update';
+  return input.state === 'active' ? 'key.activate' : 'key.suspend';
+}
+
 const WRITERS: readonly InstitutionAccess[] = ['admin', 'manage-key'];
 const READERS: readonly InstitutionAccess[] = ['admin', 'operator', 'manage-key'];
 
@@ -213,18 +219,11 @@ export class KeyService {
       if (!updated) throw new AppError('NOT_FOUND', 'Key not found');
       const { updatedAt: _, ...changes } = patch;
       await tx.audit.append(
-        auditOf(
-          ctx,
-          this.deps.clock,
-          input.state && input.state !== key.state
-            ? `key.${input.state === 'active' ? 'activate' : 'suspend'}`
-            : 'key.update',
-          {
-            institutionId: key.institutionId,
-            target: key.id,
-            details: { changes },
-          },
-        ),
+        auditOf(ctx, this.deps.clock, updateAction(key, input), {
+          institutionId: key.institutionId,
+          target: key.id,
+          details: { changes },
+        }),
       );
       return { key: updated, slots: await tx.keys.getSlots(key.id) };
     });
