@@ -37,6 +37,8 @@ export interface LocalCommands {
   migrate(opts: { dataDir?: string; config?: string; json: boolean }): Promise<number>;
   /** Returns the exit code. */
   auditVerify(opts: AuditVerifyOptions): Promise<number>;
+  /** Adds a new pepper and master key version to the keyring file. Returns the exit code. */
+  keyringRotate(opts: { dataDir?: string; config?: string; json: boolean }): Promise<number>;
 }
 
 export type { CliIo } from './cli-io.js';
@@ -99,6 +101,23 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
       await guard(io, async () => {
         const code = await local.migrate({ ...given(opts), json: opts.json === true });
         if (code !== EXIT_OK) throw new CliExit(code, `migrate exited with ${code}`);
+      });
+    });
+
+  program
+    .command('keyring')
+    .description('the digest peppers and master keys in the data directory')
+    .command('rotate')
+    .description(
+      'add a new pepper and master key version: new secrets use them, old ones still verify',
+    )
+    .addOption(dataDirOption())
+    .addOption(configOption())
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { dataDir?: string; config?: string; json?: boolean }) => {
+      await guard(io, async () => {
+        const code = await local.keyringRotate({ ...given(opts), json: opts.json === true });
+        if (code !== EXIT_OK) throw new CliExit(code, `keyring rotate exited with ${code}`);
       });
     });
 }

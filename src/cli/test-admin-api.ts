@@ -133,7 +133,7 @@ export function testIo(options: TestIoOptions = {}): TestIo {
 }
 
 export interface LocalCall {
-  readonly command: 'serve' | 'migrate' | 'auditVerify';
+  readonly command: 'serve' | 'migrate' | 'auditVerify' | 'keyringRotate';
   readonly opts: unknown;
 }
 
@@ -151,6 +151,10 @@ export function recordingLocal(exitCode = 0): LocalCommands & { calls: LocalCall
     },
     auditVerify: async (opts) => {
       calls.push({ command: 'auditVerify', opts });
+      return exitCode;
+    },
+    keyringRotate: async (opts) => {
+      calls.push({ command: 'keyringRotate', opts });
       return exitCode;
     },
   };

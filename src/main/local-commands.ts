@@ -1,3 +1,4 @@
+import { addKeyringVersion } from '../adapters/keyring/file-keyring.js';
 import type { LocalCommands } from '../cli/program.js';
 import {
   type Config,
@@ -84,6 +85,31 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
       } finally {
         await store.close();
       }
+    },
+
+    async keyringRotate(opts) {
+      const config = configFrom(opts);
+      if (config.keyringEnv.peppers !== null || config.keyringEnv.masterKeys !== null) {
+        throw new Error(
+          'The keyring comes from KEYWARD_PEPPERS / KEYWARD_MASTER_KEYS: add a new version there instead',
+        );
+      }
+      const rotated = await addKeyringVersion(config.dataDir);
+      const result = {
+        path: rotated.path,
+        pepperVersion: rotated.pepperVersion,
+        masterKeyId: rotated.masterKeyId,
+      };
+      if (opts.json) out(JSON.stringify(result));
+      else {
+        out(
+          `Keyring ${rotated.path}: pepper v${rotated.pepperVersion} and master key ${rotated.masterKeyId} are now current.`,
+        );
+        out(
+          'Restart running Keyward processes to use them; older versions still verify and decrypt.',
+        );
+      }
+      return 0;
     },
 
     async auditVerify(opts) {

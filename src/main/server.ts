@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadKeyring } from '../adapters/keyring/file-keyring.js';
 import { MemoryAttemptLimiter } from '../adapters/memory/memory-attempt-limiter.js';
@@ -27,7 +28,12 @@ export interface RunningKeyward {
 export interface StartOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** The built web console; defaults to the package's `dist/web`. */
+  readonly consoleDir?: string;
 }
+
+/** `<package root>/dist/web`, from both `src/main/` (tests) and `dist/main/` (built). */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));
 
 /**
  * The composition root of `keyward serve`: the only place that picks adapters. Opens and
@@ -79,6 +85,7 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
       trustedProxies: config.admin.trustedProxies,
       secureCookies: config.admin.secureCookies,
       version: VERSION,
+      consoleDir: options.consoleDir ?? DEFAULT_CONSOLE_DIR,
     });
     await app.listen({ host: config.admin.host, port: config.admin.port });
     const address = app.server.address();

@@ -15,7 +15,8 @@ export interface TestKeyward {
   readonly operator: { readonly email: string; readonly password: string };
   /** Every log line the server wrote. */
   readonly logs: string[];
-  stop(): Promise<void>;
+  /** Stops the server; removes its data unless `keepData` (to start again on it). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 export const OPERATOR_PASSWORD = 'operator-password-for-tests';
@@ -62,9 +63,11 @@ export async function startTestKeyward(
     env?: Record<string, string>;
     config?: Record<string, unknown>;
     store?: 'sqlite' | 'postgres';
+    /** Start on an existing data directory (SQLite file and keyring). */
+    dataDir?: string;
   } = {},
 ): Promise<TestKeyward> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'keyward-test-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'keyward-test-')));
   const configEnv: Record<string, string> = {};
   const postgres = options.store === 'postgres' ? await freshPostgresSchema() : null;
   if (postgres) configEnv.KEYWARD_DATABASE_URL = postgres.url;
@@ -97,8 +100,9 @@ export async function startTestKeyward(
     running,
     operator: { email: config.bootstrap.email, password: OPERATOR_PASSWORD },
     logs,
-    async stop() {
+    async stop(stopOptions = {}) {
       await running.close();
+      if (stopOptions.keepData) return;
       await postgres?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
