@@ -2,8 +2,9 @@
  * The package's programmatic entry point (`import … from 'keyward'`).
  * The embedded verifier joins here with the gateway.
  */
-export { loadConfig } from './config/config.js';
+
 export type { Config } from './config/config.js';
-export { startKeyward } from './main/server.js';
-export type { RunningKeyward } from './main/server.js';
+export { loadConfig } from './config/config.js';
 export { generateSecret, parseSecret } from './core/secret-format.js';
+export type { RunningKeyward } from './main/server.js';
+export { startKeyward } from './main/server.js';

@@ -12,6 +12,7 @@ import type { InstitutionService } from '../services/institution-service.js';
 import type { KeyService } from '../services/key-service.js';
 import type { MemberService } from '../services/member-service.js';
 import { createAuthHook } from './auth-hook.js';
+import { registerConsole } from './console-static.js';
 import { errorToProblem, problemBody, sendProblem } from './problem.js';
 import type { AdminApp } from './route-kit.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
@@ -30,6 +31,8 @@ export interface AdminAppDeps {
   readonly trustedProxies: readonly string[];
   readonly secureCookies: boolean;
   readonly version: string;
+  /** The built web console (Vite output) served at `/`; null or missing: a "not built" note. */
+  readonly consoleDir?: string | null;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -138,5 +141,6 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
     },
     { prefix: API_PREFIX },
   );
+  await registerConsole(app, deps.consoleDir ?? null);
   return app;
 }

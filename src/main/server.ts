@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadKeyring } from '../adapters/keyring/file-keyring.js';
@@ -41,6 +42,8 @@ const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../dist/web', import.meta.
  */
 export async function startKeyward(config: Config, options: StartOptions): Promise<RunningKeyward> {
   const clock = options.clock ?? systemClock;
+  // The data directory holds the keyring and the SQLite file: only its owner may enter it.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(config);
   try {
     await store.migrate();

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/harness.js';
 
@@ -71,12 +71,12 @@ afterAll(async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid)
       process.kill(-child.pid, 'SIGKILL');
   }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (dataDir) await rm(dirname(dataDir), { recursive: true, force: true });
 });
 
 describe('npm start', () => {
   it('starts on SQLite, prints the admin URL and the bootstrap credentials once', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'keyward-start-'));
+    dataDir = join(await mkdtemp(join(tmpdir(), 'keyward-start-')), 'keyward-data');
     const first = await start(/password: +\S+/);
     const text = first.output();
     const url = /Keyward admin API and console: (http:\/\/\S+)/.exec(text)?.[1];
@@ -89,6 +89,7 @@ describe('npm start', () => {
     const operator = await ApiClient.login(url as string, email as string, password as string);
     const me = await operator.request<{ user: { platformOperator: boolean } }>('GET', '/auth/me');
     expect(me.body.user.platformOperator).toBe(true);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
     expect((await stat(join(dataDir, 'keyring.json'))).mode & 0o777).toBe(0o600);
     expect(await stop(first.child)).toBe(true);
     await expect(fetch(`${url}/api/v1/openapi.json`)).rejects.toThrow();
