@@ -65,6 +65,8 @@ export async function startTestKeyward(
     store?: 'sqlite' | 'postgres';
     /** Start on an existing data directory (SQLite file and keyring). */
     dataDir?: string;
+    /** Serve the console from here instead of the package's dist/web. */
+    consoleDir?: string;
   } = {},
 ): Promise<TestKeyward> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'keyward-test-')));
@@ -93,7 +95,10 @@ export async function startTestKeyward(
       cb();
     },
   });
-  const running = await startKeyward(config, { logger: createLogger('debug', sink) });
+  const running = await startKeyward(config, {
+    logger: createLogger('debug', sink),
+    ...(options.consoleDir !== undefined && { consoleDir: options.consoleDir }),
+  });
   return {
     url: running.adminUrl,
     dataDir,

@@ -1,14 +1,15 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole, type ConsoleKeyward, startConsoleKeyward } from './console-support.js';
+import { startTestKeyward, type TestKeyward } from '../support/harness.js';
+import { buildConsole } from './console-support.js';
 
 let built: Awaited<ReturnType<typeof buildConsole>>;
-let kw: ConsoleKeyward;
+let kw: TestKeyward;
 
 beforeAll(async () => {
   built = await buildConsole();
-  kw = await startConsoleKeyward(built.dir);
+  kw = await startTestKeyward({ consoleDir: built.dir });
 });
 afterAll(async () => {
   await kw?.stop();
@@ -71,7 +72,7 @@ describe('the admin app serves the built console', () => {
 
 describe('without a built console', () => {
   it('answers / with a short note and the API keeps working', async () => {
-    const bare = await startConsoleKeyward(join(built.dir, 'missing'));
+    const bare = await startTestKeyward({ consoleDir: join(built.dir, 'missing') });
     try {
       const res = await fetch(`${bare.url}/`);
       expect(res.status).toBe(200);

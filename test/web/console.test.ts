@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../support/harness.js';
-import { buildConsole, type ConsoleKeyward, startConsoleKeyward } from './console-support.js';
+import { ApiClient, startTestKeyward, type TestKeyward } from '../support/harness.js';
+import { buildConsole } from './console-support.js';
 
 /** Debian's Chromium (apt-get install chromium); a browser is never downloaded. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,7 +23,7 @@ const ADMIN_EMAIL = 'admin@comune-roma.example';
 const ADMIN_PASSWORD = 'a-new-password-for-the-admin';
 
 let built: Awaited<ReturnType<typeof buildConsole>>;
-let kw: ConsoleKeyward;
+let kw: TestKeyward;
 let browser: Browser;
 let profileDir: string;
 let page: Page;
@@ -33,7 +33,7 @@ const consoleLines: string[] = [];
 describe.skipIf(!HAVE_CHROMIUM)('the admin console in Chromium', () => {
   beforeAll(async () => {
     built = await buildConsole();
-    kw = await startConsoleKeyward(built.dir);
+    kw = await startTestKeyward({ consoleDir: built.dir });
     profileDir = await mkdtemp(join(tmpdir(), 'keyward-chromium-'));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
