@@ -1,15 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isCleartextRemote, resolveBaseUrl } from './http-client.js';
-import {
-  type FakeAdminApi,
-  problem,
-  runKeyward,
-  startFakeAdminApi,
-  tempConfigHome,
-  testIo,
-} from './test-admin-api.js';
+import { problem, runKeyward, testIo, useFakeAdminApi } from './test-admin-api.js';
 
 // The fake admin API is a stand-in for the real server until the end-to-end test exists.
 
@@ -24,23 +17,11 @@ describe('resolveBaseUrl', () => {
 });
 
 describe('failures', () => {
-  let api: FakeAdminApi;
-  let home: Awaited<ReturnType<typeof tempConfigHome>>;
-  let env: Record<string, string>;
-
-  beforeEach(async () => {
-    api = await startFakeAdminApi();
-    home = await tempConfigHome();
-    env = { KEYWARD_URL: api.url, KEYWARD_CONFIG_HOME: home.dir, KEYWARD_TOKEN: 'kw_live_manage' };
-  });
-  afterEach(async () => {
-    await api.close();
-    await home.cleanup();
-  });
+  const fake = useFakeAdminApi();
 
   it('a problem+json answer exits 1 with detail, code and request id on stderr', async () => {
-    api.on('GET', '/api/v1/keys/key_9', problem(404, 'NOT_FOUND', 'Key not found', 'req_abc'));
-    const result = await runKeyward(['keys', 'show', 'key_9', '--json'], testIo({ env }));
+    fake.api.on('GET', '/api/v1/keys/key_9', problem(404, 'NOT_FOUND', 'Key not found', 'req_abc'));
+    const result = await runKeyward(['keys', 'show', 'key_9', '--json'], testIo({ env: fake.env }));
     expect(result).toEqual({
       code: 1,
       stdout: '',
@@ -49,27 +30,27 @@ describe('failures', () => {
   });
 
   it('a non-JSON error page exits 1 naming the status', async () => {
-    api.on('GET', '/api/v1/keys/key_9', {
+    fake.api.on('GET', '/api/v1/keys/key_9', {
       status: 502,
       text: '<html>bad gateway</html>',
       headers: { 'content-type': 'text/html' },
     });
-    const result = await runKeyward(['keys', 'show', 'key_9'], testIo({ env }));
+    const result = await runKeyward(['keys', 'show', 'key_9'], testIo({ env: fake.env }));
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      `error: HTTP 502 Bad Gateway from GET ${api.url}/api/v1/keys/key_9`,
+      `error: HTTP 502 Bad Gateway from GET ${fake.api.url}/api/v1/keys/key_9`,
     );
   });
 
   it('does not follow redirects (credentials stay with the named URL)', async () => {
-    api.on('GET', '/api/v1/keys/key_9', {
+    fake.api.on('GET', '/api/v1/keys/key_9', {
       status: 302,
       headers: { location: 'http://127.0.0.1:1/elsewhere' },
     });
-    const result = await runKeyward(['keys', 'show', 'key_9'], testIo({ env }));
+    const result = await runKeyward(['keys', 'show', 'key_9'], testIo({ env: fake.env }));
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('unexpected redirect');
-    expect(api.requests).toHaveLength(1);
+    expect(fake.api.requests).toHaveLength(1);
   });
 
   it('an unreachable server exits 1 naming the URL', async () => {
@@ -79,7 +60,7 @@ describe('failures', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const result = await runKeyward(
       ['keys', 'list', 'ins_1', '--url', `http://127.0.0.1:${port}`],
-      testIo({ env }),
+      testIo({ env: fake.env }),
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -92,7 +73,7 @@ describe('failures', () => {
     // warning is checked without contacting the unroutable documentation address.
     const result = await runKeyward(
       ['keys', 'update', 'key_1', '--url', 'http://192.0.2.1:4000'],
-      testIo({ env }),
+      testIo({ env: fake.env }),
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { CliIo } from './cli-io.js';
 import type { LocalCommands } from './program.js';
 import { runCli } from './program.js';
@@ -180,4 +181,40 @@ export async function runKeyward(
 export async function tempConfigHome(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'keyward-cli-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface FakeAdminApiFixture {
+  readonly api: FakeAdminApi;
+  readonly home: { readonly dir: string; cleanup(): Promise<void> };
+  /** `KEYWARD_URL` and `KEYWARD_CONFIG_HOME` pointing at the fake, plus `extraEnv`. */
+  readonly env: Record<string, string>;
+}
+
+/**
+ * Registers hooks that give each test a fresh fake admin API and config home. Read the fields
+ * inside tests (they change before each one).
+ */
+export function useFakeAdminApi(
+  extraEnv: Record<string, string> = { KEYWARD_TOKEN: 'kw_live_manage' },
+  options: { withUrl?: boolean } = {},
+): FakeAdminApiFixture {
+  const fixture = {} as {
+    api: FakeAdminApi;
+    home: FakeAdminApiFixture['home'];
+    env: Record<string, string>;
+  };
+  beforeEach(async () => {
+    fixture.api = await startFakeAdminApi();
+    fixture.home = await tempConfigHome();
+    fixture.env = {
+      ...(options.withUrl !== false && { KEYWARD_URL: fixture.api.url }),
+      KEYWARD_CONFIG_HOME: fixture.home.dir,
+      ...extraEnv,
+    };
+  });
+  afterEach(async () => {
+    await fixture.api.close();
+    await fixture.home.cleanup();
+  });
+  return fixture;
 }

@@ -1,11 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type FakeAdminApi,
-  runKeyward,
-  startFakeAdminApi,
-  tempConfigHome,
-  testIo,
-} from '../test-admin-api.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runKeyward, testIo, useFakeAdminApi } from '../test-admin-api.js';
 
 // The fake admin API is a stand-in for the real server until the end-to-end test exists.
 
@@ -22,29 +16,20 @@ const EVENT = {
 };
 
 describe('audit list', () => {
-  let api: FakeAdminApi;
-  let home: Awaited<ReturnType<typeof tempConfigHome>>;
-  let env: Record<string, string>;
+  const fake = useFakeAdminApi();
 
-  beforeEach(async () => {
-    api = await startFakeAdminApi();
-    home = await tempConfigHome();
-    env = { KEYWARD_URL: api.url, KEYWARD_CONFIG_HOME: home.dir, KEYWARD_TOKEN: 'kw_live_manage' };
-    api.on('GET', '/api/v1/institutions/ins_1/audit', {
+  beforeEach(() => {
+    fake.api.on('GET', '/api/v1/institutions/ins_1/audit', {
       body: { events: [EVENT], nextCursor: 'c2' },
     });
-  });
-  afterEach(async () => {
-    await api.close();
-    await home.cleanup();
   });
 
   it('pages with limit and cursor and says how to continue', async () => {
     const result = await runKeyward(
       ['audit', 'list', 'ins_1', '--limit', '1', '--cursor', 'c1'],
-      testIo({ env }),
+      testIo({ env: fake.env }),
     );
-    expect(api.requests[0]?.url).toBe('/api/v1/institutions/ins_1/audit?limit=1&cursor=c1');
+    expect(fake.api.requests[0]?.url).toBe('/api/v1/institutions/ins_1/audit?limit=1&cursor=c1');
     expect(result.stdout).toBe(
       'SEQ  AT                        ACTOR       ACTION          TARGET  SOURCE IP\n' +
         '7    2030-01-01T00:00:00.000Z  user:usr_1  key.regenerate  key_1   203.0.113.7\n' +
@@ -53,15 +38,19 @@ describe('audit list', () => {
   });
 
   it('--json prints events and cursor', async () => {
-    const result = await runKeyward(['audit', 'list', 'ins_1', '--json'], testIo({ env }));
-    expect(api.requests[0]?.url).toBe('/api/v1/institutions/ins_1/audit');
+    const result = await runKeyward(
+      ['audit', 'list', 'ins_1', '--json'],
+      testIo({ env: fake.env }),
+    );
+    expect(fake.api.requests[0]?.url).toBe('/api/v1/institutions/ins_1/audit');
     expect(JSON.parse(result.stdout)).toEqual({ events: [EVENT], nextCursor: 'c2' });
   });
 
   it('rejects a limit that is not a positive number', async () => {
     expect(
-      (await runKeyward(['audit', 'list', 'ins_1', '--limit', '0'], testIo({ env }))).code,
+      (await runKeyward(['audit', 'list', 'ins_1', '--limit', '0'], testIo({ env: fake.env })))
+        .code,
     ).toBe(2);
-    expect(api.requests).toEqual([]);
+    expect(fake.api.requests).toEqual([]);
   });
 });

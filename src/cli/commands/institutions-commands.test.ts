@@ -1,11 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type FakeAdminApi,
-  runKeyward,
-  startFakeAdminApi,
-  tempConfigHome,
-  testIo,
-} from '../test-admin-api.js';
+import { describe, expect, it } from 'vitest';
+import { runKeyward, testIo, useFakeAdminApi } from '../test-admin-api.js';
 
 // The fake admin API is a stand-in for the real server until the end-to-end test exists.
 
@@ -21,24 +15,13 @@ const INSTITUTION = {
 };
 
 describe('institutions commands', () => {
-  let api: FakeAdminApi;
-  let home: Awaited<ReturnType<typeof tempConfigHome>>;
-  let env: Record<string, string>;
+  const fake = useFakeAdminApi(undefined, { withUrl: false });
 
-  beforeEach(async () => {
-    api = await startFakeAdminApi();
-    home = await tempConfigHome();
-    env = { KEYWARD_CONFIG_HOME: home.dir, KEYWARD_TOKEN: 'kw_live_manage' };
-  });
-  afterEach(async () => {
-    await api.close();
-    await home.cleanup();
-  });
-
-  const run = (args: string[]) => runKeyward([...args, '--url', `${api.url}/`], testIo({ env }));
+  const run = (args: string[]) =>
+    runKeyward([...args, '--url', `${fake.api.url}/`], testIo({ env: fake.env }));
 
   it('list prints a table, or says there is nothing', async () => {
-    api.on('GET', '/api/v1/institutions', {
+    fake.api.on('GET', '/api/v1/institutions', {
       body: {
         institutions: [
           INSTITUTION,
@@ -54,12 +37,12 @@ describe('institutions commands', () => {
         '',
       ].join('\n'),
     );
-    api.on('GET', '/api/v1/institutions', { body: { institutions: [] } });
+    fake.api.on('GET', '/api/v1/institutions', { body: { institutions: [] } });
     expect((await run(['institutions', 'list'])).stdout).toBe('No institutions.\n');
   });
 
   it('create sends name and external code and shows the result', async () => {
-    api.on('POST', '/api/v1/institutions', { status: 201, body: INSTITUTION });
+    fake.api.on('POST', '/api/v1/institutions', { status: 201, body: INSTITUTION });
     const result = await run([
       'institutions',
       'create',
@@ -67,7 +50,7 @@ describe('institutions commands', () => {
       '--external-code',
       '80012345678',
     ]);
-    expect(api.requests[0]?.body).toEqual({
+    expect(fake.api.requests[0]?.body).toEqual({
       name: 'Comune di Esempio',
       externalCode: '80012345678',
     });
@@ -76,14 +59,14 @@ describe('institutions commands', () => {
   });
 
   it('show --json prints the institution exactly', async () => {
-    api.on('GET', '/api/v1/institutions/ins_1', { body: INSTITUTION });
+    fake.api.on('GET', '/api/v1/institutions/ins_1', { body: INSTITUTION });
     expect(JSON.parse((await run(['institutions', 'show', 'ins_1', '--json'])).stdout)).toEqual(
       INSTITUTION,
     );
   });
 
   it('update nests the setting and keeps an explicit false', async () => {
-    api.on('PATCH', '/api/v1/institutions/ins_1', { body: INSTITUTION });
+    fake.api.on('PATCH', '/api/v1/institutions/ins_1', { body: INSTITUTION });
     await run(['institutions', 'update', 'ins_1', '--operators-may-view-secrets', 'false']);
     await run([
       'institutions',
@@ -94,7 +77,7 @@ describe('institutions commands', () => {
       '--operators-may-view-secrets',
       'true',
     ]);
-    expect(api.requests.map((r) => r.body)).toEqual([
+    expect(fake.api.requests.map((r) => r.body)).toEqual([
       { settings: { operatorsMayViewSecrets: false } },
       { name: 'N', settings: { operatorsMayViewSecrets: true } },
     ]);

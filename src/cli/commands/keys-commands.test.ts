@@ -1,12 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type FakeAdminApi,
-  problem,
-  runKeyward,
-  startFakeAdminApi,
-  tempConfigHome,
-  testIo,
-} from '../test-admin-api.js';
+import { describe, expect, it } from 'vitest';
+import { problem, runKeyward, testIo, useFakeAdminApi } from '../test-admin-api.js';
 
 // The fake admin API is a stand-in for the real server until the end-to-end test exists.
 
@@ -39,25 +32,13 @@ const KEY = {
 };
 
 describe('keys commands', () => {
-  let api: FakeAdminApi;
-  let home: Awaited<ReturnType<typeof tempConfigHome>>;
-  let env: Record<string, string>;
-
-  beforeEach(async () => {
-    api = await startFakeAdminApi();
-    home = await tempConfigHome();
-    env = { KEYWARD_URL: api.url, KEYWARD_CONFIG_HOME: home.dir, KEYWARD_TOKEN: 'kw_live_manage' };
-  });
-  afterEach(async () => {
-    await api.close();
-    await home.cleanup();
-  });
+  const fake = useFakeAdminApi();
 
   const run = (args: string[], options: Parameters<typeof testIo>[0] = {}) =>
-    runKeyward(args, testIo({ env, ...options }));
+    runKeyward(args, testIo({ env: fake.env, ...options }));
 
   it('create sends the parsed restrictions and prints both secrets', async () => {
-    api.on('POST', '/api/v1/institutions/ins_1/keys', {
+    fake.api.on('POST', '/api/v1/institutions/ins_1/keys', {
       status: 201,
       body: { key: KEY, secrets: { primary: PRIMARY, secondary: SECONDARY } },
     });
@@ -81,7 +62,7 @@ describe('keys commands', () => {
       '10/1m',
     ]);
     expect(result.code).toBe(0);
-    expect(api.requests[0]?.body).toEqual({
+    expect(fake.api.requests[0]?.body).toEqual({
       name: 'billing',
       kind: 'use',
       scopes: ['messages', 'profiles'],
@@ -92,18 +73,18 @@ describe('keys commands', () => {
     expect(result.stdout).toContain('Created use key key_1 "billing" in ins_1.');
     expect(result.stdout).toContain(`primary    ${PRIMARY}\n`);
     expect(result.stdout).toContain(`secondary  ${SECONDARY}\n`);
-    expect(api.requests[0]?.url).not.toContain('kw_live');
+    expect(fake.api.requests[0]?.url).not.toContain('kw_live');
   });
 
   it('--json prints the response body as JSON', async () => {
     const body = { key: KEY, secrets: { primary: PRIMARY, secondary: SECONDARY } };
-    api.on('POST', '/api/v1/institutions/ins_1/keys', { status: 201, body });
+    fake.api.on('POST', '/api/v1/institutions/ins_1/keys', { status: 201, body });
     const result = await run(['keys', 'create', 'ins_1', '--name', 'billing', '--json']);
     expect(JSON.parse(result.stdout)).toEqual(body);
   });
 
   it('list prints an aligned table of hints, never secrets', async () => {
-    api.on('GET', '/api/v1/institutions/ins_1/keys', {
+    fake.api.on('GET', '/api/v1/institutions/ins_1/keys', {
       body: { keys: [KEY, { ...KEY, id: 'key_22', name: 'x', state: 'suspended', scopes: [] }] },
     });
     const result = await run(['keys', 'list', 'ins_1']);
@@ -118,7 +99,7 @@ describe('keys commands', () => {
   });
 
   it('show prints settings and per-slot last use', async () => {
-    api.on('GET', '/api/v1/keys/key_1', { body: KEY });
+    fake.api.on('GET', '/api/v1/keys/key_1', { body: KEY });
     const result = await run(['keys', 'show', 'key_1']);
     expect(result.stdout).toContain('Rate limit:     100/1m');
     expect(result.stdout).toContain('Allowed CIDRs:  10.0.0.0/8');
@@ -129,7 +110,7 @@ describe('keys commands', () => {
   });
 
   it('secrets prints both secrets', async () => {
-    api.on('GET', '/api/v1/keys/key_1/secrets', {
+    fake.api.on('GET', '/api/v1/keys/key_1/secrets', {
       body: { primary: PRIMARY, secondary: SECONDARY },
     });
     const result = await run(['keys', 'secrets', 'key_1']);
@@ -139,19 +120,19 @@ describe('keys commands', () => {
   });
 
   it('regenerate sends slot and force and prints the new secret', async () => {
-    api.on('POST', '/api/v1/keys/key_1/regenerate', {
+    fake.api.on('POST', '/api/v1/keys/key_1/regenerate', {
       body: { key: KEY, slot: 'secondary', secret: SECONDARY },
     });
     const result = await run(['keys', 'regenerate', 'key_1', '--slot', 'secondary', '--force']);
     expect(result.code).toBe(0);
-    expect(api.requests[0]?.body).toEqual({ slot: 'secondary', force: true });
+    expect(fake.api.requests[0]?.body).toEqual({ slot: 'secondary', force: true });
     expect(result.stdout).toContain('Regenerated the secondary secret of key_1');
     expect(result.stdout).toContain(`secondary  ${SECONDARY}`);
     expect(result.stdout).not.toContain(PRIMARY);
   });
 
   it('a refused regeneration exits 1 showing the code, request id and a hint', async () => {
-    api.on(
+    fake.api.on(
       'POST',
       '/api/v1/keys/key_1/regenerate',
       problem(409, 'CONFLICT', 'The primary secret was used 2 minutes ago', 'req_42'),
@@ -163,11 +144,11 @@ describe('keys commands', () => {
       'error: The primary secret was used 2 minutes ago (CONFLICT, request req_42)\n' +
         'hint: the slot carried traffic recently: move its clients to the other slot first, or pass --force\n',
     );
-    expect(api.requests[0]?.body).toEqual({ slot: 'primary' });
+    expect(fake.api.requests[0]?.body).toEqual({ slot: 'primary' });
   });
 
   it('update builds a PATCH with only the given changes', async () => {
-    api.on('PATCH', '/api/v1/keys/key_1', { body: KEY });
+    fake.api.on('PATCH', '/api/v1/keys/key_1', { body: KEY });
     await run([
       'keys',
       'update',
@@ -193,7 +174,7 @@ describe('keys commands', () => {
       '100/60s',
       '--activate',
     ]);
-    expect(api.requests.map((r) => r.body)).toEqual([
+    expect(fake.api.requests.map((r) => r.body)).toEqual([
       { name: 'n', allowedCidrs: [], expiresAt: null, rateLimit: null, state: 'suspended' },
       { scopes: ['a', 'b'], rateLimit: { limit: 100, windowSeconds: 60 }, state: 'active' },
     ]);
@@ -202,40 +183,42 @@ describe('keys commands', () => {
   it('update rejects contradictory flags before sending anything', async () => {
     const result = await run(['keys', 'update', 'key_1', '--cidr', '10.0.0.0/8', '--clear-cidrs']);
     expect(result.code).toBe(2);
-    expect(api.requests).toEqual([]);
+    expect(fake.api.requests).toEqual([]);
   });
 
   it('delete needs --yes when nobody can confirm', async () => {
-    api.on('DELETE', '/api/v1/keys/key_1', { status: 204 });
+    fake.api.on('DELETE', '/api/v1/keys/key_1', { status: 204 });
     const refused = await run(['keys', 'delete', 'key_1']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('pass --yes');
-    expect(api.requests).toEqual([]);
+    expect(fake.api.requests).toEqual([]);
 
     const deleted = await run(['keys', 'delete', 'key_1', '--yes']);
     expect(deleted).toMatchObject({ code: 0, stdout: 'Deleted key_1.\n' });
-    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /api/v1/keys/key_1']);
+    expect(fake.api.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'DELETE /api/v1/keys/key_1',
+    ]);
   });
 
   it('delete asks on a terminal and does nothing unless confirmed', async () => {
-    api.on('GET', '/api/v1/keys/key_1', { body: KEY });
-    api.on('DELETE', '/api/v1/keys/key_1', { status: 204 });
-    const io = testIo({ env, interactive: true, answers: ['n'] });
+    fake.api.on('GET', '/api/v1/keys/key_1', { body: KEY });
+    fake.api.on('DELETE', '/api/v1/keys/key_1', { status: 204 });
+    const io = testIo({ env: fake.env, interactive: true, answers: ['n'] });
     const declined = await runKeyward(['keys', 'delete', 'key_1'], io);
     expect(declined.code).toBe(1);
     expect(io.asked[0]).toContain('Delete key key_1 "billing" of ins_1?');
-    expect(api.requests.some((r) => r.method === 'DELETE')).toBe(false);
+    expect(fake.api.requests.some((r) => r.method === 'DELETE')).toBe(false);
 
     const confirmed = await runKeyward(
       ['keys', 'delete', 'key_1'],
-      testIo({ env, interactive: true, answers: ['y'] }),
+      testIo({ env: fake.env, interactive: true, answers: ['y'] }),
     );
     expect(confirmed.code).toBe(0);
-    expect(api.requests.at(-1)?.method).toBe('DELETE');
+    expect(fake.api.requests.at(-1)?.method).toBe('DELETE');
   });
 
   it('ids are encoded as one path segment', async () => {
     await run(['keys', 'show', '../institutions/ins_2']);
-    expect(api.requests[0]?.url).toBe('/api/v1/keys/..%2Finstitutions%2Fins_2');
+    expect(fake.api.requests[0]?.url).toBe('/api/v1/keys/..%2Finstitutions%2Fins_2');
   });
 });
