@@ -104,6 +104,7 @@ export class AuthService {
       expiresAt: new Date(now.getTime() + this.deps.sessionTtlSeconds * 1000),
     };
     await this.deps.store.transaction(async (tx) => {
+      await tx.sessions.deleteExpired(now);
       await tx.sessions.insert(session);
       await tx.audit.append(
         this.loginAudit(user.id, 'auth.login.success', sourceIp, requestId, { email: normalized }),

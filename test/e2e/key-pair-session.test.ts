@@ -243,5 +243,45 @@ describe.each(testStores())('on %s', (store) => {
       const primaryBot = ApiClient.withBearer(kw.url, manage.body.secrets.primary);
       expect((await primaryBot.request('GET', `/keys/${made.body.key.id}`)).status).toBe(200);
     });
+    it('concurrent regenerations of one slot leave a consistent pair', async () => {
+      const platform = await ApiClient.login(kw.url, kw.operator.email, kw.operator.password);
+      const ins = await platform.request<{ id: string }>('POST', '/institutions', {
+        name: 'Racing',
+      });
+      await platform.request('POST', `/institutions/${ins.body.id}/members`, {
+        email: 'rita@example.test',
+        name: 'Rita',
+        role: 'admin',
+        password: 'rita-password-123',
+      });
+      const rita = await ApiClient.login(kw.url, 'rita@example.test', 'rita-password-123');
+      const created = await rita.request<Created>('POST', `/institutions/${ins.body.id}/keys`, {
+        name: 'raced',
+      });
+      const keyId = created.body.key.id;
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          rita.request<{ secret: string }>('POST', `/keys/${keyId}/regenerate`, {
+            slot: 'primary',
+          }),
+        ),
+      );
+      const ok = results.filter((r) => r.status === 200);
+      expect(ok.length).toBeGreaterThan(0);
+      for (const r of results) expect([200, 409]).toContain(r.status);
+      // Every success retired exactly one secret; the live primary is one of the returned ones.
+      const retired = await kw.running.store.keys.listRetired(keyId);
+      expect(retired).toHaveLength(ok.length);
+      const secrets = await rita.request<{ primary: string; secondary: string }>(
+        'GET',
+        `/keys/${keyId}/secrets`,
+      );
+      expect(ok.map((r) => r.body.secret)).toContain(secrets.body.primary);
+      expect(secrets.body.secondary).toBe(created.body.secrets.secondary);
+      const regenerations = (await kw.running.store.audit.scan(0, 10_000)).filter(
+        (e) => e.action === 'key.regenerate' && e.target === keyId,
+      );
+      expect(regenerations).toHaveLength(ok.length);
+    });
   });
 });
