@@ -89,6 +89,8 @@ export interface ApiKeyRepo {
   /** The key's current slots (primary first). Empty for a deleted key. */
   getSlots(keyId: string): Promise<SecretSlot[]>;
   getSlot(keyId: string, slot: SlotName): Promise<SecretSlot | null>;
+  /** The slots of many keys at once (a listing); within each key, primary first. */
+  getSlotsOfKeys(keyIds: readonly string[]): Promise<SecretSlot[]>;
   /** Replaces the slot row (same keyId + slot) with a new secret. */
   replaceSlot(slot: SecretSlot): Promise<void>;
   /** Removes the key's slot rows (their digests must be retired first). */

@@ -125,9 +125,11 @@ export class KeyService {
       throw new AppError('NOT_FOUND', 'Institution not found');
     }
     const keys = await this.deps.store.keys.listByInstitution(institutionId);
-    return Promise.all(
-      keys.map(async (key) => ({ key, slots: await this.deps.store.keys.getSlots(key.id) })),
-    );
+    const slotsByKey = new Map<string, SecretSlot[]>();
+    for (const slot of await this.deps.store.keys.getSlotsOfKeys(keys.map((k) => k.id))) {
+      slotsByKey.set(slot.keyId, [...(slotsByKey.get(slot.keyId) ?? []), slot]);
+    }
+    return keys.map((key) => ({ key, slots: slotsByKey.get(key.id) ?? [] }));
   }
 
   async get(ctx: RequestContext, keyId: string): Promise<KeyWithSlots> {

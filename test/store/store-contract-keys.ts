@@ -14,6 +14,20 @@ export function describeApiKeyContract(store: () => Store): void {
       expect(await store().keys.get(aKeyWithSlots(key.institutionId).key.id)).toBeNull();
     });
 
+    it('reads the slots of many keys at once, primary first within each key', async () => {
+      const institution = anInstitution();
+      await store().institutions.insert(institution);
+      const pairs = Array.from({ length: 3 }, () => aKeyWithSlots(institution.id));
+      for (const { key, slots } of pairs) await store().keys.insert(key, slots);
+      const ids = pairs.map((p) => p.key.id);
+      const found = await store().keys.getSlotsOfKeys(ids);
+      expect(found).toHaveLength(6);
+      for (const { key, slots } of pairs)
+        expect(found.filter((s) => s.keyId === key.id)).toEqual(slots);
+      expect(await store().keys.getSlotsOfKeys([ids[0] as string])).toEqual(pairs[0]?.slots);
+      expect(await store().keys.getSlotsOfKeys([])).toEqual([]);
+    });
+
     it('round-trips a key without expiry or rate limit', async () => {
       const institution = anInstitution();
       await store().institutions.insert(institution);

@@ -16,6 +16,7 @@ import type { ApiKeysTable, Database } from './schema.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { conflictAs, inTransaction } from './sql-support.js';
 
+const SLOT_BATCH = 500;
 /** Keys, their two secret slots and retired secrets. Never sees or stores a plaintext secret. */
 export class SqlApiKeyRepo implements ApiKeyRepo {
   constructor(
@@ -82,6 +83,22 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
       .orderBy('slot')
       .execute();
     return rows.map(toSlot);
+  }
+
+  async getSlotsOfKeys(keyIds: readonly string[]): Promise<SecretSlot[]> {
+    const slots: SecretSlot[] = [];
+    // Chunked: SQLite and PostgreSQL both cap the number of bound parameters per statement.
+    for (let i = 0; i < keyIds.length; i += SLOT_BATCH) {
+      const rows = await this.db
+        .selectFrom('key_slots')
+        .selectAll()
+        .where('key_id', 'in', keyIds.slice(i, i + SLOT_BATCH))
+        .orderBy('key_id')
+        .orderBy('slot')
+        .execute();
+      slots.push(...rows.map(toSlot));
+    }
+    return slots;
   }
 
   async getSlot(keyId: string, slot: SlotName): Promise<SecretSlot | null> {
