@@ -1,9 +1,11 @@
+import { AppError } from '../core/errors.js';
 import type {
   ApiKey,
   AuditEvent,
   Institution,
   Membership,
   SecretSlot,
+  SlotName,
   User,
 } from '../core/model.js';
 import type { MemberWithUser } from '../ports/store.js';
@@ -46,12 +48,15 @@ export function memberView(m: MemberWithUser) {
   };
 }
 
-function slotView(slot: SecretSlot | undefined) {
+function slotView(slots: readonly SecretSlot[], name: SlotName) {
+  const slot = slots.find((s) => s.slot === name);
+  // A live key always has both slots (core/key-pair.ts); a missing one is a fault, not data.
+  if (!slot) throw new AppError('INTERNAL', `Key has no ${name} slot`);
   return {
-    hint: slot?.hint ?? '',
-    generatedAt: iso(slot?.generatedAt ?? null) ?? new Date(0).toISOString(),
-    lastUsedAt: iso(slot?.lastUsedAt ?? null),
-    lastUsedFrom: slot?.lastUsedFrom ?? null,
+    hint: slot.hint,
+    generatedAt: slot.generatedAt.toISOString(),
+    lastUsedAt: iso(slot.lastUsedAt),
+    lastUsedFrom: slot.lastUsedFrom,
   };
 }
 
@@ -69,8 +74,8 @@ export function keyView(key: ApiKey, slots: readonly SecretSlot[]) {
     createdAt: key.createdAt.toISOString(),
     createdBy: key.createdBy,
     slots: {
-      primary: slotView(slots.find((s) => s.slot === 'primary')),
-      secondary: slotView(slots.find((s) => s.slot === 'secondary')),
+      primary: slotView(slots, 'primary'),
+      secondary: slotView(slots, 'secondary'),
     },
   };
 }
