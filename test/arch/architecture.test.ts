@@ -43,6 +43,17 @@ describe('architecture: the dependency rule of DESIGN.md §4', () => {
     ]);
   });
 
+  it('lets tests and test support (excluded from the build) use test tools, but not shipped code', () => {
+    const source = "import { beforeEach } from 'vitest';";
+    expect(
+      violations([
+        { path: 'cli/test-admin-api.ts', source },
+        { path: 'cli/http-client.test.ts', source },
+        { path: 'cli/http-client.ts', source },
+      ]),
+    ).toEqual(['cli/http-client.ts → vitest (cli may not use package vitest)']);
+  });
+
   it('catches core importing ports or services', () => {
     expect(
       violations([{ path: 'core/a.ts', source: "export { x } from '../services/b.js';" }]),
