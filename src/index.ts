@@ -6,5 +6,10 @@
 export type { Config } from './config/config.js';
 export { loadConfig } from './config/config.js';
 export { generateSecret, parseSecret } from './core/secret-format.js';
+export {
+  type CreateVerifierOptions,
+  createVerifier,
+  type EmbeddedVerifier,
+} from './main/create-verifier.js';
 export type { RunningKeyward } from './main/server.js';
 export { startKeyward } from './main/server.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
@@ -60,6 +61,19 @@ const FileSchema = Type.Object(
           profile: Type.Optional(Type.Union([Type.Literal('default'), Type.Literal('apim')])),
           trustedProxies: Type.Optional(Type.Array(Type.String())),
           routes: Type.Optional(Type.Array(RouteSchema)),
+          upstreamTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+          /** Failed authentications allowed per source IP per window before 429. */
+          maxFailuresPerIp: Type.Optional(Type.Integer({ minimum: 1 })),
+          failureWindowSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    verifier: Type.Optional(
+      Type.Object(
+        {
+          /** SHA-256 (hex) of the tokens that may call POST /api/v1/verify. */
+          tokenSha256: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$' }))),
         },
         { additionalProperties: false },
       ),
@@ -103,7 +117,15 @@ export interface Config {
     readonly profile: 'default' | 'apim';
     readonly trustedProxies: readonly string[];
     readonly routes: readonly GatewayRoute[];
+    readonly upstreamTimeoutMs: number;
+    readonly maxFailuresPerIp: number;
+    readonly failureWindowSeconds: number;
   };
+  /**
+   * Credentials of `POST /api/v1/verify`: SHA-256 (hex) of each verifier token, from the config
+   * file and from `KEYWARD_VERIFIER_TOKENS` (comma-separated tokens, hashed at load).
+   */
+  readonly verifierTokenSha256: readonly string[];
   readonly bootstrap: { readonly email: string; readonly password: string | null };
   /** Raw keyring material from the environment (`1:<base64>,2:<base64>`), if given. */
   readonly keyringEnv: { readonly peppers: string | null; readonly masterKeys: string | null };
@@ -199,7 +221,18 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
       profile,
       trustedProxies: file.gateway?.trustedProxies ?? [],
       routes: file.gateway?.routes ?? [],
+      upstreamTimeoutMs: file.gateway?.upstreamTimeoutMs ?? 30_000,
+      maxFailuresPerIp: file.gateway?.maxFailuresPerIp ?? 30,
+      failureWindowSeconds: file.gateway?.failureWindowSeconds ?? 60,
     },
+    verifierTokenSha256: [
+      ...(file.verifier?.tokenSha256 ?? []),
+      ...(nonEmpty(env.KEYWARD_VERIFIER_TOKENS) ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '')
+        .map((t) => createHash('sha256').update(t).digest('hex')),
+    ],
     bootstrap: {
       email: (nonEmpty(env.KEYWARD_ADMIN_EMAIL) ?? 'admin@keyward.local').toLowerCase(),
       password: nonEmpty(env.KEYWARD_ADMIN_PASSWORD),

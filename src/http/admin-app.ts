@@ -11,6 +11,7 @@ import type { AuthService } from '../services/auth-service.js';
 import type { InstitutionService } from '../services/institution-service.js';
 import type { KeyService } from '../services/key-service.js';
 import type { MemberService } from '../services/member-service.js';
+import type { SecretVerifier } from '../services/verifier-types.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerConsole } from './console-static.js';
 import { errorToProblem, problemBody, sendProblem } from './problem.js';
@@ -19,6 +20,7 @@ import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerInstitutionRoutes } from './routes/institution-routes.js';
 import { registerKeyRoutes } from './routes/key-routes.js';
+import { registerVerifyRoutes } from './routes/verify-routes.js';
 import { Problem } from './schemas.js';
 
 export interface AdminAppDeps {
@@ -27,6 +29,7 @@ export interface AdminAppDeps {
   readonly members: MemberService;
   readonly keys: KeyService;
   readonly audit: AuditService;
+  readonly verifier: SecretVerifier;
   readonly logger: FastifyBaseLogger;
   readonly trustedProxies: readonly string[];
   readonly secureCookies: boolean;
@@ -95,6 +98,11 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'keyward_session' },
           manageKey: { type: 'http', scheme: 'bearer', description: 'Secret of a manage key' },
+          verifierToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A verifier token (verify API only)',
+          },
         },
       },
     },
@@ -135,6 +143,7 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
       registerInstitutionRoutes(typed, { institutions: deps.institutions, members: deps.members });
       registerKeyRoutes(typed, { keys: deps.keys });
       registerAuditRoutes(typed, { audit: deps.audit });
+      registerVerifyRoutes(typed, { verifier: deps.verifier });
       typed.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

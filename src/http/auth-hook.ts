@@ -10,9 +10,10 @@ export const SESSION_COOKIE = 'keyward_session';
  * How a route authenticates:
  * - `none`: public (login, OpenAPI document);
  * - `user`: a signed-in user only (session cookie);
- * - `any`: a session, or `Authorization: Bearer <manage-key secret>` for automation.
+ * - `any`: a session, or `Authorization: Bearer <manage-key secret>` for automation;
+ * - `verifier`: `Authorization: Bearer <verifier token>` only (the verify API; no request context).
  */
-export type RouteAuth = 'none' | 'user' | 'any';
+export type RouteAuth = 'none' | 'user' | 'any' | 'verifier';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -46,6 +47,16 @@ export function createAuthHook(auth: AuthService) {
     request.session = null;
     const mode: RouteAuth = request.routeOptions.config.auth ?? 'any';
     if (mode === 'none') return;
+    if (mode === 'verifier') {
+      const token = /^Bearer ([^\s]+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (!token || !auth.isVerifierToken(token)) {
+        throw new AppError(
+          'UNAUTHENTICATED',
+          'Send a verifier token as "Authorization: Bearer <token>"',
+        );
+      }
+      return;
+    }
     const base = { sourceIp: request.ip ?? null, requestId: String(request.id) };
 
     const header = request.headers.authorization;

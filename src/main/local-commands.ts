@@ -32,18 +32,26 @@ function configFrom(opts: {
 export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)): LocalCommands {
   return {
     async serve(opts) {
-      if (opts.role === 'gateway') {
-        throw new Error(
-          'The gateway role is not available in this version yet; run `keyward serve` for the admin API',
-        );
-      }
       const config = configFrom(opts);
       const logger = createLogger(config.logLevel);
-      const running = await startKeyward(config, { logger });
+      const role = opts.role ?? 'all';
+      const running = await startKeyward(config, { logger, role });
       out('');
-      out(`Keyward admin API and console: ${running.adminUrl}`);
+      if (running.adminUrl) {
+        out(`Keyward admin API and console: ${running.adminUrl}`);
+        out(`  OpenAPI: ${running.adminUrl}/api/v1/openapi.json`);
+      }
+      if (running.gatewayUrl) {
+        out(`Keyward gateway: ${running.gatewayUrl}  (secret header: ${config.gateway.header})`);
+        if (config.gateway.routes.length === 0)
+          out('  no routes configured yet: add gateway.routes to keyward.config.json');
+        for (const route of config.gateway.routes) {
+          out(
+            `  ${route.path} → ${route.upstream}${route.scope ? `  (scope ${route.scope})` : ''}`,
+          );
+        }
+      }
       out(`  store: ${describeStore(config)}`);
-      out(`  OpenAPI: ${running.adminUrl}/api/v1/openapi.json`);
       if (running.bootstrap) {
         out('');
         out('First start: a platform operator was created. Sign in with');

@@ -1,25 +1,26 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadKeyring } from '../adapters/keyring/file-keyring.js';
-import { MemoryAttemptLimiter } from '../adapters/memory/memory-attempt-limiter.js';
+import { MemoryKeyEventBus } from '../adapters/memory/memory-key-event-bus.js';
+import { MemoryUsageSink } from '../adapters/memory/memory-usage-sink.js';
 import type { Config } from '../config/config.js';
-import { buildAdminApp } from '../http/admin-app.js';
+import { createGateway, type Gateway } from '../gateway/gateway-server.js';
 import type { AdminApp } from '../http/route-kit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
-import { noKeyInvalidation } from '../ports/key-invalidation.js';
 import type { Store } from '../ports/store.js';
-import { AuditService } from '../services/audit-service.js';
-import { AuthService } from '../services/auth-service.js';
-import { InstitutionService } from '../services/institution-service.js';
-import { KeyService } from '../services/key-service.js';
-import { MemberService } from '../services/member-service.js';
+import type { UsageSink } from '../ports/usage-sink.js';
+import { wireAdmin } from './admin-wiring.js';
 import { openStore } from './open-store.js';
-import { VERSION } from './version.js';
+import { createServerVerifier } from './verification.js';
+
+export type Role = 'all' | 'admin' | 'gateway';
 
 export interface RunningKeyward {
-  readonly adminUrl: string;
-  readonly app: AdminApp;
+  /** Null when this process does not run the admin API (`--role gateway`). */
+  readonly adminUrl: string | null;
+  /** Null when this process does not run the gateway (`--role admin`). */
+  readonly gatewayUrl: string | null;
+  readonly app: AdminApp | null;
   readonly store: Store;
   /** Set on the very first start: the bootstrap operator (password only when generated). */
   readonly bootstrap: { readonly email: string; readonly password: string | null } | null;
@@ -29,83 +30,94 @@ export interface RunningKeyward {
 export interface StartOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
+  readonly role?: Role;
   /** The built web console; defaults to the package's `dist/web`. */
   readonly consoleDir?: string;
+  /** Where gateway decisions go; defaults to a bounded in-memory buffer. */
+  readonly usage?: UsageSink;
 }
 
-/** `<package root>/dist/web`, from both `src/main/` (tests) and `dist/main/` (built). */
-const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
 /**
- * The composition root of `keyward serve`: the only place that picks adapters. Opens and
- * migrates the store, loads the keyring, bootstraps the platform operator, starts the admin API.
+ * The composition root of `keyward serve`: the only place that picks adapters. Opens (and, with
+ * the admin role, migrates) the store, loads the keyring, and starts the admin API and/or the
+ * gateway. With both roles in one process they share the key-event bus, so a regenerated secret
+ * is refused by the very next gateway request.
  */
 export async function startKeyward(config: Config, options: StartOptions): Promise<RunningKeyward> {
   const clock = options.clock ?? systemClock;
+  const role = options.role ?? 'all';
+  const runsAdmin = role !== 'gateway';
   // The data directory holds the keyring and the SQLite file: only its owner may enter it.
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(config);
+  let admin: AdminApp | null = null;
+  let gateway: Gateway | null = null;
+  const closeAll = async () => {
+    await Promise.all([admin?.close(), gateway?.close()]);
+    await store.close();
+  };
   try {
-    await store.migrate();
+    if (runsAdmin) await store.migrate();
     const { keyring } = await loadKeyring({
       dataDir: config.dataDir,
       ...(config.keyringEnv.peppers !== null && { pepperEnv: config.keyringEnv.peppers }),
       ...(config.keyringEnv.masterKeys !== null && { masterKeyEnv: config.keyringEnv.masterKeys }),
-      generateIfMissing: true,
+      generateIfMissing: runsAdmin,
     });
-    const auth = new AuthService({
+    const events = new MemoryKeyEventBus();
+    const verifier = createServerVerifier({
+      config,
       store,
-      clock,
       keyring,
-      secretPrefix: config.secretPrefix,
-      limiters: {
-        account: new MemoryAttemptLimiter({
-          maxFailures: config.login.maxFailuresPerAccount,
-          windowSeconds: config.login.windowSeconds,
-        }),
-        ip: new MemoryAttemptLimiter({
-          maxFailures: config.login.maxFailuresPerIp,
-          windowSeconds: config.login.windowSeconds,
-        }),
-      },
-      sessionTtlSeconds: config.admin.sessionTtlSeconds,
+      clock,
+      events,
+      hearsAllChanges: runsAdmin,
     });
-    const bootstrap = await auth.bootstrap(config.bootstrap.email, config.bootstrap.password);
-    const app = await buildAdminApp({
-      auth,
-      institutions: new InstitutionService({ store, clock }),
-      members: new MemberService({ store, clock }),
-      keys: new KeyService({
+
+    let adminUrl: string | null = null;
+    let bootstrap: RunningKeyward['bootstrap'] = null;
+    if (runsAdmin) {
+      const wired = await wireAdmin({
+        config,
         store,
-        clock,
         keyring,
-        secretPrefix: config.secretPrefix,
-        viewableSecrets: config.viewableSecrets,
-        invalidation: noKeyInvalidation,
-      }),
-      audit: new AuditService({ store }),
-      logger: options.logger,
-      trustedProxies: config.admin.trustedProxies,
-      secureCookies: config.admin.secureCookies,
-      version: VERSION,
-      consoleDir: options.consoleDir ?? DEFAULT_CONSOLE_DIR,
-    });
-    await app.listen({ host: config.admin.host, port: config.admin.port });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.admin.port;
-    const host = config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host;
-    return {
-      adminUrl: `http://${host}:${port}`,
-      app,
-      store,
-      bootstrap,
-      async close() {
-        await app.close();
-        await store.close();
-      },
-    };
+        clock,
+        invalidation: events,
+        verifier,
+        logger: options.logger,
+        ...(options.consoleDir !== undefined && { consoleDir: options.consoleDir }),
+      });
+      admin = wired.app;
+      bootstrap = wired.bootstrap;
+      await admin.listen({ host: config.admin.host, port: config.admin.port });
+      const address = admin.server.address();
+      adminUrl = urlOf(
+        config.admin.host,
+        typeof address === 'object' && address ? address.port : config.admin.port,
+      );
+    }
+
+    let gatewayUrl: string | null = null;
+    if (role !== 'admin') {
+      gateway = createGateway({
+        routes: config.gateway.routes,
+        header: config.gateway.header,
+        profile: config.gateway.profile,
+        trustedProxies: config.gateway.trustedProxies,
+        verifier,
+        usage: options.usage ?? new MemoryUsageSink(),
+        upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
+        logger: options.logger.child({ component: 'gateway' }),
+      });
+      gatewayUrl = await gateway.listen(config.gateway.port, config.gateway.host);
+    }
+    return { adminUrl, gatewayUrl, app: admin, store, bootstrap, close: closeAll };
   } catch (err) {
-    await store.close();
+    await closeAll();
     throw err;
   }
 }

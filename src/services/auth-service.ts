@@ -25,6 +25,8 @@ export interface AuthServiceDeps {
   /** Failed sign-ins per account (small budget) and per source IP (larger: NAT). */
   readonly limiters: { readonly account: AttemptLimiter; readonly ip: AttemptLimiter };
   readonly sessionTtlSeconds: number;
+  /** SHA-256 (hex) of the tokens allowed to call the verify API. */
+  readonly verifierTokenSha256: readonly string[];
 }
 
 export interface LoginResult {
@@ -132,6 +134,15 @@ export class AuthService {
     }
     const principal = await this.userPrincipal(session.userId);
     return principal ? { principal, session } : null;
+  }
+
+  /** True when `token` is a configured verifier token (constant time per candidate). */
+  isVerifierToken(token: string): boolean {
+    const digest = sha256(token);
+    let found = false;
+    for (const candidate of this.deps.verifierTokenSha256)
+      found = sameToken(candidate, digest) || found;
+    return found;
   }
 
   /** True when the header matches the session's CSRF token (constant time). */

@@ -11,8 +11,8 @@ export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** OpenAPI path template under /api/v1. */
   readonly path: string;
-  /** `user`: session only; `any`: session or manage key; `none`: public. */
-  readonly auth: 'none' | 'user' | 'any';
+  /** `user`: session only; `any`: session or manage key; `verifier`: verifier token; `none`: public. */
+  readonly auth: 'none' | 'user' | 'any' | 'verifier';
   /** Least role that may call it inside its institution (`platform` = platform operators only). */
   readonly minimum: 'signed-in' | 'operator' | 'admin' | 'platform';
   /** Whether the route addresses one institution's data (tenancy applies). */
@@ -133,6 +133,14 @@ export const ROUTES: readonly RouteSpec[] = [
     tenant: true,
   },
   { method: 'GET', path: '/audit/verify', auth: 'user', minimum: 'platform', tenant: false },
+  {
+    method: 'POST',
+    path: '/verify',
+    auth: 'verifier',
+    minimum: 'signed-in',
+    tenant: false,
+    body: (w) => ({ secret: w.keyA.primary }),
+  },
 ];
 
 export function concretePath(route: RouteSpec, w: World): string {
@@ -197,7 +205,15 @@ export function securityCases(
       });
     }
 
-    if (route.method !== 'GET') {
+    if (route.auth === 'verifier') {
+      it('refuses a session, a manage key and the platform operator: only verifier tokens (401)', async () => {
+        for (const client of [world().adminA, world().manageA, world().platform]) {
+          expectProblem(await call(client, route, world()), 401, 'UNAUTHENTICATED');
+        }
+      });
+    }
+
+    if (route.method !== 'GET' && route.auth !== 'verifier') {
       it('refuses a session mutation without the CSRF token (403)', async () => {
         expectProblem(await call(world().adminA.withoutCsrf(), route, world()), 403, 'CSRF_FAILED');
       });

@@ -7,9 +7,12 @@ import pg from 'pg';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/main/logger.js';
 import { type RunningKeyward, startKeyward } from '../../src/main/server.js';
+import type { Clock } from '../../src/ports/clock.js';
 
 export interface TestKeyward {
   readonly url: string;
+  /** The gateway's base URL (the gateway runs beside the admin API). */
+  readonly gatewayUrl: string;
   readonly dataDir: string;
   readonly running: RunningKeyward;
   readonly operator: { readonly email: string; readonly password: string };
@@ -67,6 +70,7 @@ export async function startTestKeyward(
     dataDir?: string;
     /** Serve the console from here instead of the package's dist/web. */
     consoleDir?: string;
+    clock?: Clock;
   } = {},
 ): Promise<TestKeyward> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'keyward-test-')));
@@ -81,6 +85,7 @@ export async function startTestKeyward(
     {
       KEYWARD_DATA_DIR: dataDir,
       KEYWARD_ADMIN_PORT: '0',
+      KEYWARD_GATEWAY_PORT: '0',
       KEYWARD_ADMIN_PASSWORD: OPERATOR_PASSWORD,
       ...configEnv,
       ...options.env,
@@ -98,9 +103,12 @@ export async function startTestKeyward(
   const running = await startKeyward(config, {
     logger: createLogger('debug', sink),
     ...(options.consoleDir !== undefined && { consoleDir: options.consoleDir }),
+    ...(options.clock !== undefined && { clock: options.clock }),
   });
+  if (!running.adminUrl || !running.gatewayUrl) throw new Error('test servers run every role');
   return {
     url: running.adminUrl,
+    gatewayUrl: running.gatewayUrl,
     dataDir,
     running,
     operator: { email: config.bootstrap.email, password: OPERATOR_PASSWORD },

@@ -1,0 +1,79 @@
+import { fileURLToPath } from 'node:url';
+import type { FastifyBaseLogger } from 'fastify';
+import { MemoryAttemptLimiter } from '../adapters/memory/memory-attempt-limiter.js';
+import type { Config } from '../config/config.js';
+import type { Keyring } from '../core/keyring.js';
+import { buildAdminApp } from '../http/admin-app.js';
+import type { AdminApp } from '../http/route-kit.js';
+import type { Clock } from '../ports/clock.js';
+import type { KeyInvalidation } from '../ports/key-invalidation.js';
+import type { Store } from '../ports/store.js';
+import { AuditService } from '../services/audit-service.js';
+import { AuthService } from '../services/auth-service.js';
+import { InstitutionService } from '../services/institution-service.js';
+import { KeyService } from '../services/key-service.js';
+import { MemberService } from '../services/member-service.js';
+import type { SecretVerifier } from '../services/verifier-types.js';
+import { VERSION } from './version.js';
+
+/** `<package root>/dist/web`, from both `src/main/` (tests) and `dist/main/` (built). */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../dist/web', import.meta.url));
+
+export interface AdminWiring {
+  readonly app: AdminApp;
+  readonly bootstrap: { readonly email: string; readonly password: string | null } | null;
+}
+
+/** The admin API with its services; bootstraps the platform operator on an empty store. */
+export async function wireAdmin(deps: {
+  config: Config;
+  store: Store;
+  keyring: Keyring;
+  clock: Clock;
+  invalidation: KeyInvalidation;
+  verifier: SecretVerifier;
+  logger: FastifyBaseLogger;
+  consoleDir?: string;
+}): Promise<AdminWiring> {
+  const { config, store, keyring, clock } = deps;
+  const auth = new AuthService({
+    store,
+    clock,
+    keyring,
+    secretPrefix: config.secretPrefix,
+    limiters: {
+      account: new MemoryAttemptLimiter({
+        maxFailures: config.login.maxFailuresPerAccount,
+        windowSeconds: config.login.windowSeconds,
+      }),
+      ip: new MemoryAttemptLimiter({
+        maxFailures: config.login.maxFailuresPerIp,
+        windowSeconds: config.login.windowSeconds,
+      }),
+    },
+    sessionTtlSeconds: config.admin.sessionTtlSeconds,
+    verifierTokenSha256: config.verifierTokenSha256,
+  });
+  const bootstrap = await auth.bootstrap(config.bootstrap.email, config.bootstrap.password);
+  const app = await buildAdminApp({
+    auth,
+    institutions: new InstitutionService({ store, clock }),
+    members: new MemberService({ store, clock }),
+    keys: new KeyService({
+      store,
+      clock,
+      keyring,
+      secretPrefix: config.secretPrefix,
+      viewableSecrets: config.viewableSecrets,
+      invalidation: deps.invalidation,
+    }),
+    audit: new AuditService({ store }),
+    verifier: deps.verifier,
+    logger: deps.logger,
+    trustedProxies: config.admin.trustedProxies,
+    secureCookies: config.admin.secureCookies,
+    version: VERSION,
+    consoleDir: deps.consoleDir ?? DEFAULT_CONSOLE_DIR,
+  });
+  return { app, bootstrap };
+}

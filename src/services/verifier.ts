@@ -1,0 +1,172 @@
+import { canonicalIp, parseCidr } from '../core/cidr.js';
+import { lookupDigests } from '../core/digest.js';
+import { AppError, isAppError } from '../core/errors.js';
+import type { Keyring } from '../core/keyring.js';
+import type { ApiKey, RateLimit, SecretSlot } from '../core/model.js';
+import type { RateLimitInfo } from '../core/rate-limit.js';
+import { isValidPrefix, parseSecret } from '../core/secret-format.js';
+import { decideVerdict } from '../core/verify-decision.js';
+import type { AttemptLimiter } from '../ports/attempt-limiter.js';
+import type { Clock } from '../ports/clock.js';
+import type { KeyEventBus } from '../ports/key-events.js';
+import type { RateLimitStore } from '../ports/rate-limit-store.js';
+import type { ApiKeyRepo, DigestMatch } from '../ports/store.js';
+import type { SecretVerifier, VerifyInput, VerifyResult } from './verifier-types.js';
+import type { VerifyCache } from './verify-cache.js';
+
+export interface VerifierDeps {
+  readonly keys: Pick<ApiKeyRepo, 'findByDigests'>;
+  readonly keyring: Keyring;
+  /** The secret prefix of this deployment (`kw_live`): anything else is refused unhashed. */
+  readonly secretPrefix: string;
+  readonly clock: Clock;
+  readonly cache: VerifyCache;
+  /** Per-key (`key.rateLimit`) and per-institution counters. */
+  readonly rateLimits: RateLimitStore;
+  /** Failed authentications per source address; a blocked address gets RATE_LIMITED. */
+  readonly failures: AttemptLimiter;
+  /** Key changes: each one drops the key's cache entries before `keyChanged` resolves. */
+  readonly events: KeyEventBus;
+  /** The aggregate limit over all keys of an institution, or null for none. Called per request. */
+  readonly institutionRateLimit?: (institutionId: string) => RateLimit | null;
+}
+
+type Refusal = Extract<VerifyResult, { valid: false }>;
+
+const MALFORMED: Refusal = Object.freeze({ valid: false, code: 'MALFORMED' });
+
+/**
+ * The failure-limiting subject of a client address. IPv6 is limited per /64 — one host usually
+ * holds a whole /64 and could otherwise rotate addresses to escape the limit; IPv4-mapped IPv6
+ * counts as its IPv4 address.
+ */
+export function failureSubject(clientIp: string): string {
+  if (!clientIp.includes(':')) return clientIp;
+  const canonical = canonicalIp(clientIp);
+  if (canonical === null) return clientIp;
+  if (!canonical.includes(':')) return canonical;
+  const network = parseCidr(`${canonical}/64`);
+  return network.ok ? network.cidr : canonical;
+}
+
+/**
+ * The verification hot path shared by the gateway, `POST /api/v1/verify` and the embedded
+ * verifier. Per request:
+ *
+ * 1. Source address over its failure budget → RATE_LIMITED, before any hashing.
+ * 2. Format and checksum (`parseSecret`) → MALFORMED; junk never reaches the cache or the store.
+ * 3. Cache (keyed by a salted SHA-256 of the secret) → on a miss, the store (`findByDigests`
+ *    with the HMAC digest under every pepper version).
+ * 4. `decideVerdict` against this request's time, scope and client IP — the cache holds the
+ *    store's match, never a verdict, so expiry and restrictions are always current.
+ * 5. Per-key, then per-institution rate limit.
+ *
+ * MALFORMED, NOT_FOUND and RETIRED count as failures of the source address. A store that fails
+ * with nothing cached is a fault (AppError STORE_UNAVAILABLE), never a verdict: callers answer
+ * 503 and do not forward. Errors are never cached.
+ */
+export class Verifier implements SecretVerifier {
+  readonly #keys: Pick<ApiKeyRepo, 'findByDigests'>;
+  readonly #keyring: Keyring;
+  readonly #prefix: string;
+  readonly #clock: Clock;
+  readonly #cache: VerifyCache;
+  readonly #rateLimits: RateLimitStore;
+  readonly #failures: AttemptLimiter;
+  readonly #institutionRateLimit: ((institutionId: string) => RateLimit | null) | undefined;
+  readonly #unsubscribe: () => void;
+
+  constructor(deps: VerifierDeps) {
+    if (!isValidPrefix(deps.secretPrefix)) {
+      throw new AppError('CONFIG_INVALID', 'Invalid secret prefix');
+    }
+    this.#keys = deps.keys;
+    this.#keyring = deps.keyring;
+    this.#prefix = deps.secretPrefix;
+    this.#clock = deps.clock;
+    this.#cache = deps.cache;
+    this.#rateLimits = deps.rateLimits;
+    this.#failures = deps.failures;
+    this.#institutionRateLimit = deps.institutionRateLimit;
+    const cache = deps.cache;
+    this.#unsubscribe = deps.events.subscribe((keyId) => cache.invalidateKey(keyId));
+  }
+
+  /** Stops listening to key changes (the cache is no longer kept current). */
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  async verify(input: VerifyInput): Promise<VerifyResult> {
+    const now = this.#clock.now();
+    const clientIp = input.clientIp;
+    const subject =
+      typeof clientIp === 'string' && clientIp !== '' ? failureSubject(clientIp) : null;
+    if (subject !== null) {
+      const wait = await this.#failures.retryAfter(subject, now);
+      if (wait > 0) return { valid: false, code: 'RATE_LIMITED', retryAfterSeconds: wait };
+    }
+
+    const secret = input.secret;
+    if (!parseSecret(secret, this.#prefix).ok) {
+      if (subject !== null) await this.#failures.recordFailure(subject, now);
+      return MALFORMED;
+    }
+
+    const nowMs = now.getTime();
+    const cacheKey = this.#cache.keyOf(secret);
+    let match = this.#cache.get(cacheKey, nowMs);
+    if (match === undefined) match = await this.#lookup(secret, cacheKey, nowMs);
+
+    const verdict = decideVerdict(match, { now, scope: input.scope, clientIp });
+    if (!verdict.valid) {
+      if (subject !== null && (verdict.code === 'NOT_FOUND' || verdict.code === 'RETIRED')) {
+        await this.#failures.recordFailure(subject, now);
+      }
+      return verdict;
+    }
+    return this.#applyRateLimits(verdict.key, verdict.slot, now);
+  }
+
+  /** Store lookup under every pepper version (current first); caches the answer, not errors. */
+  async #lookup(secret: string, cacheKey: string, nowMs: number): Promise<DigestMatch | null> {
+    const digests = lookupDigests(secret, this.#keyring);
+    const generation = this.#cache.generation();
+    let match: DigestMatch | null;
+    try {
+      match = await this.#keys.findByDigests(digests);
+    } catch (err) {
+      if (isAppError(err) && err.code === 'STORE_UNAVAILABLE') throw err;
+      const fault = new AppError('STORE_UNAVAILABLE', 'The key store did not answer');
+      fault.cause = err;
+      throw fault;
+    }
+    this.#cache.set(cacheKey, match, nowMs, generation);
+    return match;
+  }
+
+  /**
+   * Per-key, then per-institution. A request refused by the institution's limit has already been
+   * counted against the key's (the usual trade-off: no two-phase take across buckets). The info
+   * returned is the tighter of the two.
+   */
+  async #applyRateLimits(key: ApiKey, slot: SecretSlot, now: Date): Promise<VerifyResult> {
+    let info: RateLimitInfo | null = null;
+    if (key.rateLimit !== null) {
+      const decision = await this.#rateLimits.take(key.id, key.rateLimit, now);
+      if (!decision.allowed) return rateLimited(key, decision.info, decision.retryAfterSeconds);
+      info = decision.info;
+    }
+    const institutionLimit = this.#institutionRateLimit?.(key.institutionId) ?? null;
+    if (institutionLimit !== null) {
+      const decision = await this.#rateLimits.take(key.institutionId, institutionLimit, now);
+      if (!decision.allowed) return rateLimited(key, decision.info, decision.retryAfterSeconds);
+      if (info === null || decision.info.remaining < info.remaining) info = decision.info;
+    }
+    return { valid: true, key, slot, rateLimit: info };
+  }
+}
+
+function rateLimited(key: ApiKey, info: RateLimitInfo, retryAfterSeconds: number): Refusal {
+  return { valid: false, code: 'RATE_LIMITED', key, retryAfterSeconds, rateLimit: info };
+}

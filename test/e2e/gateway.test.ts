@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSecret } from '../../src/core/secret-format.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { ApiClient, startTestKeyward, type TestKeyward, testStores } from '../support/harness.js';
+import { startUpstream, type TestUpstream } from '../support/upstream.js';
+import { buildWorld, type World } from '../support/world.js';
+
+/** The gateway end to end: real admin API, real store, real upstream, real HTTP on loopback. */
+
+type Created = { key: { id: string }; secrets: { primary: string; secondary: string } };
+
+describe.each(testStores())('gateway on %s', (store) => {
+  let upstream: TestUpstream;
+  let kw: TestKeyward;
+  let w: World;
+  let offsetMs = 0;
+  const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    kw = await startTestKeyward({
+      store,
+      clock,
+      config: {
+        gateway: {
+          trustedProxies: ['127.0.0.1/32'],
+          maxFailuresPerIp: 10,
+          routes: [
+            { path: '/messages', upstream: upstream.url, scope: 'messages' },
+            { path: '/open', upstream: upstream.url },
+          ],
+        },
+      },
+    });
+    w = await buildWorld(kw);
+  });
+  afterAll(async () => {
+    await kw?.stop();
+    await upstream?.close();
+  });
+
+  async function newKey(body: Record<string, unknown>): Promise<Created> {
+    const res = await w.adminA.request<Created>('POST', `/institutions/${w.insA}/keys`, {
+      name: 'gw',
+      ...body,
+    });
+    expect(res.status, res.text).toBe(201);
+    return res.body;
+  }
+
+  function call(path: string, secret: string | null, headers: Record<string, string> = {}) {
+    return fetch(`${kw.gatewayUrl}${path}`, {
+      headers: { ...(secret !== null && { 'x-api-key': secret }), ...headers },
+    });
+  }
+
+  async function expectRefused(res: Response, status: number, code: string) {
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await res.json()) as { code: string }).code).toBe(code);
+  }
+
+  it('forwards both slots with identity headers and never the secret', async () => {
+    const key = await newKey({ scopes: ['messages'] });
+    for (const slot of ['primary', 'secondary'] as const) {
+      const before = upstream.requests.length;
+      const res = await call('/messages/hello?x=1', key.secrets[slot], {
+        'x-keyward-institution': 'ins_forged',
+        'x-keyward-slot': 'forged',
+      });
+      expect(res.status).toBe(200);
+      expect(upstream.requests.length).toBe(before + 1);
+      const seen = upstream.requests.at(-1);
+      expect(seen?.url).toBe('/messages/hello?x=1');
+      expect(seen?.headers['x-keyward-institution']).toBe(w.insA);
+      expect(seen?.headers['x-keyward-key']).toBe(key.key.id);
+      expect(seen?.headers['x-keyward-slot']).toBe(slot);
+      expect(seen?.headers['x-api-key']).toBeUndefined();
+      expect(JSON.stringify(seen)).not.toContain(key.secrets[slot]);
+    }
+  });
+
+  it('rejects the old primary on the very next request after regenerate; the secondary keeps working', async () => {
+    const key = await newKey({ scopes: ['messages'] });
+    expect((await call('/messages', key.secrets.primary)).status).toBe(200); // now cached
+    const regen = await w.adminA.request<{ secret: string }>(
+      'POST',
+      `/keys/${key.key.id}/regenerate`,
+      { slot: 'primary' },
+    );
+    expect(regen.status).toBe(200);
+    const before = upstream.requests.length;
+    const old = await call('/messages', key.secrets.primary);
+    await expectRefused(old, 401, 'INVALID');
+    expect(old.headers.get('www-authenticate')).toBeTruthy();
+    expect(upstream.requests.length).toBe(before);
+    expect((await call('/messages', key.secrets.secondary)).status).toBe(200);
+    expect((await call('/messages', regen.body.secret)).status).toBe(200);
+  });
+
+  it('suspend → 401 INACTIVE at once; activate → forwarded again', async () => {
+    const key = await newKey({ scopes: ['messages'] });
+    expect((await call('/messages', key.secrets.primary)).status).toBe(200);
+    await w.adminA.request('PATCH', `/keys/${key.key.id}`, { state: 'suspended' });
+    await expectRefused(await call('/messages', key.secrets.primary), 401, 'INACTIVE');
+    await w.adminA.request('PATCH', `/keys/${key.key.id}`, { state: 'active' });
+    expect((await call('/messages', key.secrets.primary)).status).toBe(200);
+  });
+
+  it('an expired key is refused (injected clock)', async () => {
+    const key = await newKey({
+      scopes: ['messages'],
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect((await call('/messages', key.secrets.secondary)).status).toBe(200);
+    offsetMs = 2 * 3_600_000;
+    try {
+      await expectRefused(await call('/messages', key.secrets.secondary), 401, 'INACTIVE');
+    } finally {
+      offsetMs = 0;
+    }
+  });
+
+  it('a route scope the key lacks → 403; a route without scope forwards', async () => {
+    const key = await newKey({ scopes: ['profiles'] });
+    await expectRefused(await call('/messages', key.secrets.primary), 403, 'FORBIDDEN');
+    expect((await call('/open/x', key.secrets.primary)).status).toBe(200);
+  });
+
+  it('enforces allowed CIDRs, IPv4 and IPv6 (client address from a trusted proxy)', async () => {
+    const v4 = await newKey({ allowedCidrs: ['10.0.0.0/8'] });
+    await expectRefused(await call('/open', v4.secrets.primary), 403, 'FORBIDDEN');
+    expect(
+      (await call('/open', v4.secrets.primary, { 'x-forwarded-for': '10.1.2.3' })).status,
+    ).toBe(200);
+    const v6 = await newKey({ allowedCidrs: ['2001:db8::/32'] });
+    expect(
+      (await call('/open', v6.secrets.primary, { 'x-forwarded-for': '2001:db8::5' })).status,
+    ).toBe(200);
+    await expectRefused(
+      await call('/open', v6.secrets.primary, { 'x-forwarded-for': '2001:db9::5' }),
+      403,
+      'FORBIDDEN',
+    );
+  });
+
+  it('a flood of random well-formed secrets from one IP gets 429; a valid secret from another IP still passes', async () => {
+    const key = await newKey({});
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i += 1) {
+      const res = await call('/open', generateSecret('kw_live'), {
+        'x-forwarded-for': '198.51.100.1',
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    const blocked = await call('/open', key.secrets.primary, { 'x-forwarded-for': '198.51.100.1' });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(
+      (await call('/open', key.secrets.primary, { 'x-forwarded-for': '198.51.100.2' })).status,
+    ).toBe(200);
+  });
+
+  it('store unreachable → 503 for an uncached secret, never forwarded', async () => {
+    const key = await newKey({});
+    expect((await call('/open', key.secrets.primary)).status).toBe(200); // cached answer
+    await kw.running.store.close();
+    const before = upstream.requests.length;
+    await expectRefused(await call('/open', generateSecret('kw_live')), 503, 'UNAVAILABLE');
+    await expectRefused(await call('/open', key.secrets.secondary), 503, 'UNAVAILABLE');
+    expect(upstream.requests.length).toBe(before);
+  });
+});
+
+describe('a platform operator can reach the verify API only with a verifier token', () => {
+  let kw: TestKeyward;
+  beforeAll(async () => {
+    kw = await startTestKeyward({ env: { KEYWARD_VERIFIER_TOKENS: 'verifier-token-for-tests' } });
+  });
+  afterAll(async () => kw?.stop());
+
+  it('answers the decision for a valid secret and refuses other credentials', async () => {
+    const w = await buildWorld(kw);
+    const verifier = ApiClient.withBearer(kw.url, 'verifier-token-for-tests');
+    const ok = await verifier.request('POST', '/verify', { secret: w.keyA.secondary });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({
+      valid: true,
+      code: 'VALID',
+      keyId: w.keyA.id,
+      institutionId: w.insA,
+      slot: 'secondary',
+    });
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    const bad = await verifier.request('POST', '/verify', { secret: generateSecret('kw_live') });
+    expect(bad.body).toMatchObject({ valid: false, code: 'NOT_FOUND' });
+    expect((await w.adminA.request('POST', '/verify', { secret: w.keyA.primary })).status).toBe(
+      401,
+    );
+    expect((await w.manageA.request('POST', '/verify', { secret: w.keyA.primary })).status).toBe(
+      401,
+    );
+  });
+});
