@@ -48,11 +48,12 @@ function nonNegativeInteger(value: number, name: string): number {
  * The verifier's in-memory lookup cache, keyed by a digest of the secret (`keyOf`), never by the
  * secret itself.
  *
- * The key is SHA-256(salt ‖ secret) with a random salt per cache, not the stored HMAC digest: an
- * HMAC costs about 1.9 µs (two extra SHA-256 blocks for the pads, plus a Hmac object) against
- * about 0.3 µs for one-shot SHA-256 — on a cached verification that is most of the time. The salt
- * keeps these keys unlinkable to anything outside this process; like the peppers, it never leaves
- * memory. Secrets carry ~178 random bits, so the unkeyed-looking construction is not guessable.
+ * The key is SHA-256(salt ‖ secret) with a random 256-bit salt per cache, not the stored HMAC
+ * digest: an HMAC costs about 1.9 µs here (a Hmac object and two extra blocks for the pads)
+ * against about 0.3 µs for one-shot SHA-256, and on a cached verification that was most of the
+ * time. The salt, like the peppers, never leaves memory, so these keys cannot be linked to stored
+ * digests or precomputed; the key is only ever a Map key, so length extension does not apply.
+ * The HMAC digests are computed only on a miss, for the store.
  *
  * It caches what the **store** answered — the match — never a verdict: state, expiry, scope and
  * client IP are decided again on every request against the current time. Positive and negative

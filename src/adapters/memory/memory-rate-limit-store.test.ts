@@ -51,8 +51,8 @@ describe('MemoryRateLimitStore', () => {
     const store = new MemoryRateLimitStore();
     for (let i = 0; i < 10; i++) await store.take(`key_${i}`, THREE_PER_MINUTE, at(0));
     expect(store.size).toBe(10);
-    // Two windows later every old bucket weighs nothing: each take sweeps some from the cold end.
-    for (let i = 0; i < 10; i++) await store.take('key_hot', THREE_PER_MINUTE, at(120_000 + i));
+    // Two windows later every old bucket weighs nothing: takes sweep them from the cold end.
+    for (let i = 0; i < 64; i++) await store.take('key_hot', THREE_PER_MINUTE, at(120_000 + i));
     expect(store.size).toBe(1);
   });
 
