@@ -96,6 +96,28 @@ export function describeApiKeyContract(store: () => Store): void {
       expect(await store().keys.findByDigests([clash.slots[0].digest])).toBeNull();
     });
 
+    it('lookups outside a transaction see only committed data', async () => {
+      const { key, slots } = await seedKey(store());
+      const fresh = aSlot(key.id, 'primary');
+      await store()
+        .transaction(async (tx) => {
+          await tx.keys.replaceSlot(fresh);
+          // The verification hot path must not see a change that may still roll back.
+          expect(await store().keys.findByDigests([fresh.digest])).toBeNull();
+          expect(await store().keys.findByDigests([slots[0].digest])).toMatchObject({
+            kind: 'slot',
+          });
+          throw new Error('roll back');
+        })
+        .catch(() => {});
+      expect(await store().keys.findByDigests([fresh.digest])).toBeNull();
+      await store().keys.replaceSlot(fresh);
+      expect(await store().keys.findByDigests([fresh.digest])).toMatchObject({
+        kind: 'slot',
+        slot: fresh,
+      });
+    });
+
     it('replaces one slot and leaves the other alone', async () => {
       const { key, slots } = await seedKey(store());
       const fresh = aSlot(key.id, 'primary', { digestVersion: 2, generatedAt: at(77_777) });

@@ -18,17 +18,21 @@ import {
   SqlSessionRepo,
   SqlUserRepo,
 } from './sql-account-repos.js';
-import { SqlApiKeyRepo } from './sql-api-key-repo.js';
+import { type DigestLookup, SqlApiKeyRepo } from './sql-api-key-repo.js';
 import { SqlAuditRepo } from './sql-audit-repo.js';
 import type { SqlDialect } from './sql-dialect.js';
 
 /** The same repo classes, on the root database or on a transaction. */
-export function reposOn(db: Kysely<Database>, dialect: SqlDialect): StoreRepos {
+export function reposOn(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  lookup?: DigestLookup,
+): StoreRepos {
   return Object.freeze({
     institutions: new SqlInstitutionRepo(db, dialect),
     users: new SqlUserRepo(db, dialect),
     memberships: new SqlMembershipRepo(db, dialect),
-    keys: new SqlApiKeyRepo(db, dialect),
+    keys: new SqlApiKeyRepo(db, dialect, lookup),
     audit: new SqlAuditRepo(db, dialect),
     sessions: new SqlSessionRepo(db, dialect),
   });
@@ -37,6 +41,8 @@ export function reposOn(db: Kysely<Database>, dialect: SqlDialect): StoreRepos {
 export interface SqlStoreOptions {
   /** Where Kysely keeps its migration bookkeeping tables (PostgreSQL schema); default schema if unset. */
   readonly migrationTableSchema?: string;
+  /** A faster digest lookup for the root store (SQLite); transactions keep the Kysely path. */
+  readonly digestLookup?: DigestLookup & { close(): void };
 }
 
 /** The `Store` port on any Kysely database; the dialect supplies the few differences. */
@@ -56,7 +62,7 @@ export class SqlStore implements Store {
     private readonly options: SqlStoreOptions = {},
   ) {
     this.dialect = sqlDialect.name;
-    const repos = reposOn(db, sqlDialect);
+    const repos = reposOn(db, sqlDialect, options.digestLookup);
     this.institutions = repos.institutions;
     this.users = repos.users;
     this.memberships = repos.memberships;
@@ -94,7 +100,10 @@ export class SqlStore implements Store {
 
   /** Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.db.destroy();
+    this.#closing ??= (async () => {
+      this.options.digestLookup?.close();
+      await this.db.destroy();
+    })();
     return this.#closing;
   }
 }

@@ -13,10 +13,12 @@ import {
 import { AppError } from '../../core/errors.js';
 import type { Store } from '../../ports/store.js';
 import type { Database } from './schema.js';
+import type { DigestLookup } from './sql-api-key-repo.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { driverErrorCode } from './sql-dialect.js';
 import { SqlStore } from './sql-store.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
+import { SqliteDigestLookup } from './sqlite-digest-lookup.js';
 
 const SQLITE_UNIQUE_CODES: ReadonlySet<string> = new Set([
   'SQLITE_CONSTRAINT_UNIQUE',
@@ -86,5 +88,24 @@ export async function openSqliteStore(options: { file: string }): Promise<Store>
     dialect: new ImmediateSqliteDialect({ database }),
     plugins: [new SqliteBooleanPlugin()],
   });
-  return new SqlStore(db, SQLITE_DIALECT);
+  // A second, read-only connection for the verification hot path (not for in-memory databases,
+  // which another connection cannot see). Opened lazily: the tables exist only after migrate().
+  const lookup = file === ':memory:' || file === '' ? undefined : lazyLookup(resolve(file));
+  return new SqlStore(db, SQLITE_DIALECT, lookup ? { digestLookup: lookup } : {});
+}
+
+function lazyLookup(file: string): DigestLookup & { close(): void } {
+  let lookup: SqliteDigestLookup | null = null;
+  let closed = false;
+  return {
+    findByDigests(digests) {
+      if (closed) throw new AppError('STORE_UNAVAILABLE', 'the store is closed');
+      lookup ??= new SqliteDigestLookup(file, BUSY_TIMEOUT_MS);
+      return lookup.findByDigests(digests);
+    },
+    close() {
+      closed = true;
+      lookup?.close();
+    },
+  };
 }
