@@ -1,0 +1,92 @@
+import type { LatencySummary } from './latency-recorder.js';
+
+/** Messages between the benchmark (parent) and the processes it starts (server-process.ts, verify-process.ts). */
+
+export type ServerRole =
+  | { readonly role: 'upstream' }
+  | { readonly role: 'bare'; readonly upstream: string; readonly upstreamTimeoutMs: number }
+  | {
+      readonly role: 'gateway';
+      /** A data directory holding `keyward.config.json` (and, for a seeded store, its DB and keyring). */
+      readonly dataDir: string;
+      readonly adminPassword: string;
+      /** Create an institution and a key through the admin API, and report its secrets. */
+      readonly createKey: boolean;
+      /** `keyward serve --role gateway` instead of every role (no admin API in the process). */
+      readonly gatewayOnly?: boolean;
+    };
+
+/** One in-process verification run (verify-process.ts) on a seeded store. */
+export interface VerifyJob {
+  /** The seeded store's directory (its SQLite file is only read). */
+  readonly dir: string;
+  readonly keys: number;
+  /** The store's secret seed (hex) and prefix: see SecretSource. */
+  readonly seed: string;
+  readonly prefix: string;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+export interface VerifyMeasurement {
+  readonly ops: number;
+  readonly opsPerSecond: number;
+  readonly latencyUs: LatencySummary;
+  /** Verifications that did not answer `valid: true` (must be 0). */
+  readonly notValid: number;
+}
+
+export interface VerifyJobResult {
+  readonly keys: number;
+  readonly cached: VerifyMeasurement;
+  readonly uncached: VerifyMeasurement;
+  /** Distinct secrets the uncached run went through before cycling. */
+  readonly uncachedDistinct: number;
+  readonly maxRssBytes: number;
+}
+
+export type ParentMessage =
+  | ({ readonly type: 'start' } & ServerRole)
+  | { readonly type: 'verify'; readonly job: VerifyJob }
+  | { readonly type: 'stats' }
+  | { readonly type: 'stop' };
+
+export interface ServerReady {
+  readonly type: 'ready';
+  readonly url: string;
+  /** `startKeyward()` alone (gateway), in ms. */
+  readonly startMs: number;
+  /** From process start to listening, module loading included, in ms. */
+  readonly readyAtMs: number;
+  readonly rssBytes: number;
+  readonly secrets?: { readonly primary: string; readonly secondary: string };
+}
+
+export interface ProcessStats {
+  readonly type: 'stats';
+  readonly rssBytes: number;
+  /** Peak resident set size since the process started. */
+  readonly maxRssBytes: number;
+  readonly heapUsedBytes: number;
+  /** CPU time since process start (user + system), in µs. */
+  readonly cpuUs: number;
+}
+
+export type ChildMessage =
+  | ServerReady
+  | ProcessStats
+  | { readonly type: 'stopped' }
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'result'; readonly result: VerifyJobResult };
+
+export function processStats(): ProcessStats {
+  const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  return {
+    type: 'stats',
+    rssBytes: memory.rss,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    heapUsedBytes: memory.heapUsed,
+    cpuUs: cpu.user + cpu.system,
+  };
+}
