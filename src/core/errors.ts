@@ -45,3 +45,11 @@ export class AppError extends Error {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/** A failed store read as the fault verifiers report (fail closed): STORE_UNAVAILABLE, cause kept. */
+export function storeFault(err: unknown): AppError {
+  if (isAppError(err) && err.code === 'STORE_UNAVAILABLE') return err;
+  const fault = new AppError('STORE_UNAVAILABLE', 'The key store did not answer');
+  fault.cause = err;
+  return fault;
+}

@@ -26,11 +26,14 @@ export interface InstitutionSettings {
   readonly operatorsMayViewSecrets: boolean;
   /** Default rate limit applied to keys that have none. */
   readonly defaultRateLimit: RateLimit | null;
+  /** Aggregate limit over all keys of the institution together, or null for none. */
+  readonly rateLimit: RateLimit | null;
 }
 
 export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
   operatorsMayViewSecrets: false,
   defaultRateLimit: null,
+  rateLimit: null,
 });
 
 export interface Institution {

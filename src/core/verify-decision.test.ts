@@ -117,6 +117,17 @@ describe('decideVerdict', () => {
     expect(decideVerdict(match({ scopes: [] }), { now: NOW }).valid).toBe(true);
   });
 
+  it('FORBIDDEN_SCOPE for a key of another kind than asked, whatever its scopes', () => {
+    const manage = match({ kind: 'manage' });
+    expect(decideVerdict(manage, { now: NOW, kind: 'use' })).toMatchObject({
+      code: 'FORBIDDEN_SCOPE',
+      key: { kind: 'manage' },
+    });
+    expect(decideVerdict(manage, { now: NOW, kind: 'manage' }).valid).toBe(true);
+    expect(decideVerdict(manage, { now: NOW }).valid).toBe(true);
+    expect(decideVerdict(match(), { now: NOW, kind: 'use', scope: 'read' }).valid).toBe(true);
+  });
+
   it('IP_NOT_ALLOWED outside the allow-list or without a client IP', () => {
     const restricted = match({ allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'] });
     expect(decideVerdict(restricted, { now: NOW, clientIp: '10.1.2.3' }).valid).toBe(true);

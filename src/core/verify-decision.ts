@@ -1,5 +1,5 @@
 import { ipInCidrs } from './cidr.js';
-import type { ApiKey, RetiredSecret, SecretSlot } from './model.js';
+import type { ApiKey, KeyKind, RetiredSecret, SecretSlot } from './model.js';
 import type { DigestMatchLike } from './verify-types.js';
 
 /** Why a secret was refused. A failed verification is an outcome, not an exception. */
@@ -28,6 +28,11 @@ export type Verdict =
 
 export interface VerifyRequest {
   readonly now: Date;
+  /**
+   * The key kind this caller accepts, if it cares: a `manage` key authenticates automation on the
+   * admin API and holds no API scope, so the gateway asks for `use` keys only.
+   */
+  readonly kind?: KeyKind;
   /** Required scope, if the caller needs one. */
   readonly scope?: string;
   readonly clientIp?: string;
@@ -36,7 +41,8 @@ export interface VerifyRequest {
 const NOT_FOUND: Verdict = Object.freeze({ valid: false, code: 'NOT_FOUND' });
 
 /**
- * Decision order: known → not retired → key active → not expired → scope → client IP.
+ * Decision order: known → not retired → key active → not expired → kind and scope → client IP.
+ * A key of another kind than asked is refused as FORBIDDEN_SCOPE.
  * (Rate limiting is applied by the caller after a valid verdict.)
  *
  * Refusals about a known key carry the key so callers can log and alert on them. A key in an
@@ -58,7 +64,10 @@ export function decideVerdict(match: DigestMatchLike | null, req: VerifyRequest)
   if (key.expiresAt !== null && key.expiresAt.getTime() <= req.now.getTime()) {
     return { valid: false, code: 'EXPIRED', key };
   }
-  if (req.scope !== undefined && !key.scopes.includes(req.scope)) {
+  if (
+    (req.kind !== undefined && key.kind !== req.kind) ||
+    (req.scope !== undefined && !key.scopes.includes(req.scope))
+  ) {
     return { valid: false, code: 'FORBIDDEN_SCOPE', key };
   }
   if (

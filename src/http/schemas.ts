@@ -53,6 +53,7 @@ export const RateLimit = Type.Object(
 export const InstitutionSettings = Type.Object({
   operatorsMayViewSecrets: Type.Boolean(),
   defaultRateLimit: Nullable(RateLimit),
+  rateLimit: Nullable(RateLimit),
 });
 
 export const Institution = Type.Object({
@@ -80,6 +81,7 @@ export const UpdateInstitutionBody = Type.Object(
         {
           operatorsMayViewSecrets: Type.Optional(Type.Boolean()),
           defaultRateLimit: Type.Optional(Nullable(RateLimit)),
+          rateLimit: Type.Optional(Nullable(RateLimit)),
         },
         { additionalProperties: false },
       ),

@@ -57,7 +57,7 @@ export async function wireAdmin(deps: {
   const bootstrap = await auth.bootstrap(config.bootstrap.email, config.bootstrap.password);
   const app = await buildAdminApp({
     auth,
-    institutions: new InstitutionService({ store, clock }),
+    institutions: new InstitutionService({ store, clock, invalidation: deps.invalidation }),
     members: new MemberService({ store, clock }),
     keys: new KeyService({
       store,

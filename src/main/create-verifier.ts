@@ -9,6 +9,7 @@ import { openSqliteStore } from '../adapters/sql/sqlite-store.js';
 import { AppError } from '../core/errors.js';
 import { systemClock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
+import { InstitutionLimitsCache } from '../services/institution-limits.js';
 import { Verifier } from '../services/verifier.js';
 import type { VerifyInput, VerifyResult } from '../services/verifier-types.js';
 import { VerifyCache } from '../services/verify-cache.js';
@@ -36,7 +37,8 @@ export interface CreateVerifierOptions {
   /**
    * How long a verified secret is answered from memory, in ms. Default 1000. This process does
    * not hear the server's key-change events, so this is how long a regenerated, deleted or
-   * suspended secret may still be accepted here. 0 turns the positive cache off.
+   * suspended secret may still be accepted here (and how long an institution's rate-limit
+   * settings are kept). 0 turns the positive cache off.
    */
   readonly positiveTtlMs?: number;
 }
@@ -84,7 +86,7 @@ async function openExistingStore(options: CreateVerifierOptions, dataDir: string
  * with scale-out), which this process does not hear. A secret cached here is re-read from the
  * store after `positiveTtlMs` (default 1 s), so a regenerated, deleted or suspended secret is
  * refused here at most that long after the change. Expiry, scopes and IP restrictions are decided
- * on every call. Per-key rate limits and the failure limit per source address (30 per minute) are
+ * on every call. Institution rate-limit settings are re-read after the same delay. Rate limits and the failure limit per source address (30 per minute) are
  * counted in this process only.
  */
 export async function createVerifier(
@@ -103,12 +105,14 @@ export async function createVerifier(
   let verifier: Verifier;
   try {
     await store.ping();
+    const positiveTtlMs = options.positiveTtlMs ?? DEFAULT_POSITIVE_TTL_MS;
     verifier = new Verifier({
       keys: store.keys,
       keyring,
       secretPrefix: options.secretPrefix ?? DEFAULT_SECRET_PREFIX,
       clock: systemClock,
-      cache: new VerifyCache({ positiveTtlMs: options.positiveTtlMs ?? DEFAULT_POSITIVE_TTL_MS }),
+      cache: new VerifyCache({ positiveTtlMs }),
+      institutions: new InstitutionLimitsCache(store.institutions, { ttlMs: positiveTtlMs }),
       rateLimits: new MemoryRateLimitStore(),
       failures: new MemoryAttemptLimiter({
         maxFailures: MAX_FAILURES_PER_IP,

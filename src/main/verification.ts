@@ -5,8 +5,9 @@ import type { Keyring } from '../core/keyring.js';
 import type { Clock } from '../ports/clock.js';
 import type { KeyEventBus } from '../ports/key-events.js';
 import type { Store } from '../ports/store.js';
+import { InstitutionLimitsCache } from '../services/institution-limits.js';
 import { Verifier } from '../services/verifier.js';
-import { VerifyCache } from '../services/verify-cache.js';
+import { DEFAULT_POSITIVE_TTL_MS, VerifyCache } from '../services/verify-cache.js';
 
 /**
  * Without a shared event bus (a gateway-only process; Redis comes with scale-out) the positive
@@ -25,14 +26,16 @@ export function createServerVerifier(deps: {
   hearsAllChanges: boolean;
 }): Verifier {
   const { config } = deps;
+  const positiveTtlMs = deps.hearsAllChanges
+    ? DEFAULT_POSITIVE_TTL_MS
+    : UNSUBSCRIBED_POSITIVE_TTL_MS;
   return new Verifier({
     keys: deps.store.keys,
     keyring: deps.keyring,
     secretPrefix: config.secretPrefix,
     clock: deps.clock,
-    cache: new VerifyCache(
-      deps.hearsAllChanges ? {} : { positiveTtlMs: UNSUBSCRIBED_POSITIVE_TTL_MS },
-    ),
+    cache: new VerifyCache({ positiveTtlMs }),
+    institutions: new InstitutionLimitsCache(deps.store.institutions, { ttlMs: positiveTtlMs }),
     rateLimits: new MemoryRateLimitStore(),
     failures: new MemoryAttemptLimiter({
       maxFailures: config.gateway.maxFailuresPerIp,

@@ -6,6 +6,7 @@ import {
   type InstitutionSettings,
 } from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
+import type { KeyInvalidation } from '../ports/key-invalidation.js';
 import type { Store } from '../ports/store.js';
 import { auditOf, institutionAccess, type RequestContext, requireAccess } from './principal.js';
 
@@ -17,7 +18,9 @@ export interface UpdateInstitutionInput {
 
 /** Institutions: members see theirs, platform operators see and create all. */
 export class InstitutionService {
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; invalidation: KeyInvalidation },
+  ) {}
 
   async list(ctx: RequestContext): Promise<Institution[]> {
     const p = ctx.principal;
@@ -74,7 +77,7 @@ export class InstitutionService {
       ['admin', 'platform'],
       'change institution settings',
     );
-    return this.deps.store.transaction(async (tx) => {
+    const updated = await this.deps.store.transaction(async (tx) => {
       const current = await tx.institutions.get(institutionId);
       if (!current) throw new AppError('NOT_FOUND', 'Institution not found');
       const updated = await tx.institutions.update(institutionId, {
@@ -94,5 +97,9 @@ export class InstitutionService {
       );
       return updated;
     });
+    // Rate-limit settings are read by verifiers; announce after commit, before answering.
+    if (input.settings !== undefined)
+      await this.deps.invalidation.institutionChanged(institutionId);
+    return updated;
   }
 }

@@ -1,8 +1,8 @@
 import { canonicalIp, parseCidr } from '../core/cidr.js';
 import { lookupDigests } from '../core/digest.js';
-import { AppError, isAppError } from '../core/errors.js';
+import { AppError, storeFault } from '../core/errors.js';
 import type { Keyring } from '../core/keyring.js';
-import type { ApiKey, RateLimit, SecretSlot } from '../core/model.js';
+import type { ApiKey, SecretSlot } from '../core/model.js';
 import type { RateLimitInfo } from '../core/rate-limit.js';
 import { isValidPrefix, parseSecret } from '../core/secret-format.js';
 import { decideVerdict } from '../core/verify-decision.js';
@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock.js';
 import type { KeyEventBus } from '../ports/key-events.js';
 import type { RateLimitStore } from '../ports/rate-limit-store.js';
 import type { ApiKeyRepo, DigestMatch } from '../ports/store.js';
+import type { InstitutionLimitsCache } from './institution-limits.js';
 import type { SecretVerifier, VerifyInput, VerifyResult } from './verifier-types.js';
 import type { VerifyCache } from './verify-cache.js';
 
@@ -27,8 +28,8 @@ export interface VerifierDeps {
   readonly failures: AttemptLimiter;
   /** Key changes: each one drops the key's cache entries before `keyChanged` resolves. */
   readonly events: KeyEventBus;
-  /** The aggregate limit over all keys of an institution, or null for none. Called per request. */
-  readonly institutionRateLimit?: (institutionId: string) => RateLimit | null;
+  /** Institution rate-limit settings (cached; dropped on an institution change from `events`). */
+  readonly institutions: InstitutionLimitsCache;
 }
 
 type Refusal = Extract<VerifyResult, { valid: false }>;
@@ -61,7 +62,8 @@ export function failureSubject(clientIp: string): string {
  *    with the HMAC digest under every pepper version).
  * 4. `decideVerdict` against this request's time, scope and client IP — the cache holds the
  *    store's match, never a verdict, so expiry and restrictions are always current.
- * 5. Per-key, then per-institution rate limit.
+ * 5. Per-key, then per-institution rate limit (institution settings cached, see
+ *    InstitutionLimitsCache).
  *
  * MALFORMED, NOT_FOUND and RETIRED count as failures of the source address. A store that fails
  * with nothing cached is a fault (AppError STORE_UNAVAILABLE), never a verdict: callers answer
@@ -75,7 +77,7 @@ export class Verifier implements SecretVerifier {
   readonly #cache: VerifyCache;
   readonly #rateLimits: RateLimitStore;
   readonly #failures: AttemptLimiter;
-  readonly #institutionRateLimit: ((institutionId: string) => RateLimit | null) | undefined;
+  readonly #institutions: InstitutionLimitsCache;
   readonly #unsubscribe: () => void;
   /** IPv6 address → failure subject, oldest first (bounded). */
   readonly #ipv6Subjects = new Map<string, string>();
@@ -91,9 +93,12 @@ export class Verifier implements SecretVerifier {
     this.#cache = deps.cache;
     this.#rateLimits = deps.rateLimits;
     this.#failures = deps.failures;
-    this.#institutionRateLimit = deps.institutionRateLimit;
-    const cache = deps.cache;
-    this.#unsubscribe = deps.events.subscribe((keyId) => cache.invalidateKey(keyId));
+    this.#institutions = deps.institutions;
+    const { cache, institutions } = deps;
+    this.#unsubscribe = deps.events.subscribe((change) => {
+      if (change.kind === 'key') cache.invalidateKey(change.id);
+      else institutions.invalidate(change.id);
+    });
   }
 
   /** Stops listening to key changes (the cache is no longer kept current). */
@@ -122,7 +127,7 @@ export class Verifier implements SecretVerifier {
     let match = this.#cache.get(cacheKey, nowMs);
     if (match === undefined) match = await this.#lookup(secret, cacheKey, nowMs);
 
-    const verdict = decideVerdict(match, { now, scope: input.scope, clientIp });
+    const verdict = decideVerdict(match, { now, kind: 'use', scope: input.scope, clientIp });
     if (!verdict.valid) {
       if (subject !== null && (verdict.code === 'NOT_FOUND' || verdict.code === 'RETIRED')) {
         await this.#failures.recordFailure(subject, now);
@@ -157,28 +162,31 @@ export class Verifier implements SecretVerifier {
     try {
       match = await this.#keys.findByDigests(digests);
     } catch (err) {
-      if (isAppError(err) && err.code === 'STORE_UNAVAILABLE') throw err;
-      const fault = new AppError('STORE_UNAVAILABLE', 'The key store did not answer');
-      fault.cause = err;
-      throw fault;
+      throw storeFault(err);
     }
     this.#cache.set(cacheKey, match, nowMs, generation);
     return match;
   }
 
   /**
-   * Per-key, then per-institution. A request refused by the institution's limit has already been
-   * counted against the key's (the usual trade-off: no two-phase take across buckets). The info
-   * returned is the tighter of the two.
+   * Per-key (the key's own limit, else the institution's default for keys), then the institution's
+   * aggregate. A request refused by the institution's limit has already been counted against the
+   * key's (the usual trade-off: no two-phase take across buckets). The info returned is the
+   * tighter of the two.
    */
   async #applyRateLimits(key: ApiKey, slot: SecretSlot, now: Date): Promise<VerifyResult> {
+    const nowMs = now.getTime();
+    const limits =
+      this.#institutions.peek(key.institutionId, nowMs) ??
+      (await this.#institutions.load(key.institutionId, nowMs));
     let info: RateLimitInfo | null = null;
-    if (key.rateLimit !== null) {
-      const decision = await this.#rateLimits.take(key.id, key.rateLimit, now);
+    const keyLimit = key.rateLimit ?? limits.defaultRateLimit;
+    if (keyLimit !== null) {
+      const decision = await this.#rateLimits.take(key.id, keyLimit, now);
       if (!decision.allowed) return rateLimited(key, decision.info, decision.retryAfterSeconds);
       info = decision.info;
     }
-    const institutionLimit = this.#institutionRateLimit?.(key.institutionId) ?? null;
+    const institutionLimit = limits.rateLimit;
     if (institutionLimit !== null) {
       const decision = await this.#rateLimits.take(key.institutionId, institutionLimit, now);
       if (!decision.allowed) return rateLimited(key, decision.info, decision.retryAfterSeconds);

@@ -31,6 +31,7 @@ export interface Institution {
   readonly settings: {
     readonly operatorsMayViewSecrets: boolean;
     readonly defaultRateLimit: RateLimit | null;
+    readonly rateLimit: RateLimit | null;
   };
   readonly createdAt: string;
 }

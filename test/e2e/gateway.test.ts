@@ -164,6 +164,63 @@ describe.each(testStores())('gateway on %s', (store) => {
     ).toBe(200);
   });
 
+  it('per-key and per-institution rate limits, set through the admin API, apply at once', async () => {
+    const own = await newKey({ rateLimit: { limit: 2, windowSeconds: 3600 } });
+    for (const expected of ['1', '0']) {
+      const res = await call('/open', own.secrets.primary);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-limit')).toBe('2');
+      expect(res.headers.get('ratelimit-remaining')).toBe(expected);
+    }
+    const before = upstream.requests.length;
+    const limited = await call('/open', own.secrets.secondary); // one quota for both slots
+    await expectRefused(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(upstream.requests.length).toBe(before);
+
+    // Institution B: an aggregate over all its keys and a default for keys without their own.
+    const b1 = await w.adminB.request<Created>('POST', `/institutions/${w.insB}/keys`, {
+      name: 'b1',
+    });
+    const b2 = await w.adminB.request<Created>('POST', `/institutions/${w.insB}/keys`, {
+      name: 'b2',
+    });
+    expect(
+      (await call('/open', b1.body.secrets.primary)).headers.get('ratelimit-limit'),
+    ).toBeNull();
+    const patched = await w.adminB.request('PATCH', `/institutions/${w.insB}`, {
+      settings: {
+        rateLimit: { limit: 3, windowSeconds: 3600 },
+        defaultRateLimit: { limit: 2, windowSeconds: 3600 },
+      },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.body).toMatchObject({ settings: { rateLimit: { limit: 3 } } });
+    const statuses: number[] = [];
+    for (const secret of [
+      b1.body.secrets.primary,
+      b1.body.secrets.primary,
+      b1.body.secrets.primary,
+    ]) {
+      statuses.push((await call('/open', secret)).status);
+    }
+    expect(statuses).toEqual([200, 200, 429]); // the key's default: 2
+    expect((await call('/open', b2.body.secrets.primary)).status).toBe(200); // institution: 3rd
+    await expectRefused(await call('/open', b2.body.secrets.secondary), 429, 'RATE_LIMITED');
+    const lifted = await w.adminB.request('PATCH', `/institutions/${w.insB}`, {
+      settings: { rateLimit: null, defaultRateLimit: null },
+    });
+    expect(lifted.status).toBe(200);
+    expect((await call('/open', b2.body.secrets.secondary)).status).toBe(200);
+  });
+
+  it('a manage key is for the admin API: the gateway refuses it with 403, never forwards', async () => {
+    const manage = await newKey({ kind: 'manage' });
+    const before = upstream.requests.length;
+    await expectRefused(await call('/open', manage.secrets.primary), 403, 'FORBIDDEN');
+    expect(upstream.requests.length).toBe(before);
+  });
+
   it('store unreachable → 503 for an uncached secret, never forwarded', async () => {
     const key = await newKey({});
     expect((await call('/open', key.secrets.primary)).status).toBe(200); // cached answer

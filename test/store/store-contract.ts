@@ -50,6 +50,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
           settings: {
             operatorsMayViewSecrets: true,
             defaultRateLimit: { limit: 5, windowSeconds: 1 },
+            rateLimit: { limit: 50, windowSeconds: 60 },
           },
         });
         await store().institutions.insert(institution);
@@ -73,7 +74,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       it('updates only the patched fields', async () => {
         const institution = anInstitution();
         await store().institutions.insert(institution);
-        const settings = { operatorsMayViewSecrets: true, defaultRateLimit: null };
+        const settings = { operatorsMayViewSecrets: true, defaultRateLimit: null, rateLimit: null };
         const updated = await store().institutions.update(institution.id, {
           externalCode: null,
           settings,

@@ -12,6 +12,7 @@ import { buildKeyring, type Keyring } from '../../src/core/keyring.js';
 import type { ApiKey, RateLimit, SlotName } from '../../src/core/model.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { DigestMatch, Store } from '../../src/ports/store.js';
+import { InstitutionLimitsCache } from '../../src/services/institution-limits.js';
 import { Verifier } from '../../src/services/verifier.js';
 import { VerifyCache, type VerifyCacheOptions } from '../../src/services/verify-cache.js';
 import { anApiKey, anInstitution } from '../store/fixtures.js';
@@ -61,6 +62,11 @@ export interface VerifierWorld {
   /** Inserts a key with both slots (secrets issued under the world's keyring). */
   newKey(overrides?: Partial<ApiKey>, institutionId?: string): Promise<IssuedKey>;
   newInstitution(): Promise<string>;
+  /** Changes an institution's rate-limit settings as the institution service does, announced. */
+  setInstitutionLimits(
+    institutionId: string,
+    limits: { rateLimit?: RateLimit | null; defaultRateLimit?: RateLimit | null },
+  ): Promise<void>;
   /** Regenerates one slot as the key service does; returns the new secret. Does not announce it. */
   regenerate(keyId: string, slot: SlotName): Promise<string>;
   /** Deletes the key as the key service does (digests retired, slots removed); no announcement. */
@@ -71,7 +77,6 @@ export interface VerifierWorld {
 export interface VerifierWorldOptions {
   readonly cache?: VerifyCacheOptions;
   readonly failures?: { readonly maxFailures: number; readonly windowSeconds: number };
-  readonly institutionRateLimit?: (institutionId: string) => RateLimit | null;
   readonly keyring?: Keyring;
 }
 
@@ -124,13 +129,21 @@ export async function openVerifierWorld(
       rateLimits,
       failures,
       events,
-      ...(options.institutionRateLimit && { institutionRateLimit: options.institutionRateLimit }),
+      institutions: new InstitutionLimitsCache(store.institutions, { ttlMs: 30_000 }),
     }),
     lookups: () => lookups,
     async newInstitution() {
       const institution = anInstitution();
       await store.institutions.insert(institution);
       return institution.id;
+    },
+    async setInstitutionLimits(institutionId, limits) {
+      const current = await store.institutions.get(institutionId);
+      if (!current) throw new Error(`no institution ${institutionId}`);
+      await store.institutions.update(institutionId, {
+        settings: { ...current.settings, ...limits },
+      });
+      await events.institutionChanged(institutionId);
     },
     async newKey(overrides = {}, institutionId = world.institutionId) {
       const key = anApiKey(institutionId, {

@@ -61,10 +61,8 @@ describe('Verifier: rate limits', () => {
   });
 
   it('per institution: keys of one institution share its limit; the tighter info is reported', async () => {
-    const w = await open({
-      institutionRateLimit: (id) =>
-        id === w.institutionId ? { limit: 3, windowSeconds: 60 } : null,
-    });
+    const w = await open();
+    await w.setInstitutionLimits(w.institutionId, { rateLimit: { limit: 3, windowSeconds: 60 } });
     const a = await w.newKey({ rateLimit: { limit: 100, windowSeconds: 60 } });
     const b = await w.newKey();
     const elsewhere = await w.newKey({}, await w.newInstitution());
@@ -78,6 +76,63 @@ describe('Verifier: rate limits', () => {
     });
     const other = await w.verifier.verify({ secret: elsewhere.primary });
     expect(other.valid && other.rateLimit).toBeNull();
+  });
+
+  it("the institution's default key limit applies to each key without its own", async () => {
+    const w = await open();
+    await w.setInstitutionLimits(w.institutionId, {
+      defaultRateLimit: { limit: 2, windowSeconds: 60 },
+    });
+    const plain = await w.newKey();
+    const otherPlain = await w.newKey();
+    const own = await w.newKey({ rateLimit: { limit: 5, windowSeconds: 60 } });
+    for (let i = 0; i < 2; i++)
+      expect((await w.verifier.verify({ secret: plain.primary })).valid).toBe(true);
+    expect(await w.verifier.verify({ secret: plain.secondary })).toMatchObject({
+      code: 'RATE_LIMITED',
+      rateLimit: { limit: 2, remaining: 0 },
+    });
+    // Per key, not shared: another key without a limit has its own two.
+    expect((await w.verifier.verify({ secret: otherPlain.primary })).valid).toBe(true);
+    const result = await w.verifier.verify({ secret: own.primary });
+    expect(result.valid && result.rateLimit).toEqual({ limit: 5, remaining: 4, resetSeconds: 60 });
+  });
+
+  it('a settings change applies from the very next verification once announced', async () => {
+    const w = await open();
+    const { primary } = await w.newKey();
+    const before = await w.verifier.verify({ secret: primary });
+    expect(before.valid && before.rateLimit).toBeNull();
+    await w.setInstitutionLimits(w.institutionId, { rateLimit: { limit: 1, windowSeconds: 60 } });
+    expect((await w.verifier.verify({ secret: primary })).valid).toBe(true);
+    expect(await w.verifier.verify({ secret: primary })).toMatchObject({ code: 'RATE_LIMITED' });
+    await w.setInstitutionLimits(w.institutionId, { rateLimit: null });
+    expect((await w.verifier.verify({ secret: primary })).valid).toBe(true);
+  });
+
+  it('institution settings that cannot be read fail closed (STORE_UNAVAILABLE), never unlimited', async () => {
+    const w = await open();
+    const { primary } = await w.newKey();
+    await w.store.close();
+    // The key lookup goes through the fixture (and the closed store): either read refuses.
+    await expect(w.verifier.verify({ secret: primary })).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
+  });
+});
+
+describe('Verifier: key kinds', () => {
+  it('refuses a manage key as FORBIDDEN_SCOPE: it authenticates the admin API, not APIs', async () => {
+    const w = await open();
+    const manage = await w.newKey({ kind: 'manage', scopes: ['orders'] });
+    expect(await w.verifier.verify({ secret: manage.primary })).toMatchObject({
+      valid: false,
+      code: 'FORBIDDEN_SCOPE',
+      key: { id: manage.key.id },
+    });
+    expect(await w.verifier.verify({ secret: manage.secondary, scope: 'orders' })).toMatchObject({
+      code: 'FORBIDDEN_SCOPE',
+    });
   });
 });
 

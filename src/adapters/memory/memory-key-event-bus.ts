@@ -1,9 +1,9 @@
-import type { KeyChangeListener, KeyEventBus } from '../../ports/key-events.js';
+import type { KeyChange, KeyChangeListener, KeyEventBus } from '../../ports/key-events.js';
 
 /**
- * The key-change bus of one process: `keyChanged` runs every current listener synchronously and
+ * The key-change bus of one process: a publish runs every current listener synchronously and
  * resolves after the last one. A listener that throws does not stop the others; `keyChanged` then
- * rejects with its error after all have run, so a broken invalidation is never silent.
+ * rejects with the first error after all have run, so a broken invalidation is never silent.
  */
 export class MemoryKeyEventBus implements KeyEventBus {
   /** One entry per subscription (the same function may be subscribed twice). */
@@ -22,12 +22,20 @@ export class MemoryKeyEventBus implements KeyEventBus {
     };
   }
 
-  async keyChanged(keyId: string): Promise<void> {
+  keyChanged(keyId: string): Promise<void> {
+    return this.#publish({ kind: 'key', id: keyId });
+  }
+
+  institutionChanged(institutionId: string): Promise<void> {
+    return this.#publish({ kind: 'institution', id: institutionId });
+  }
+
+  async #publish(change: KeyChange): Promise<void> {
     let failure: { error: unknown } | null = null;
     // A Set iterates entries added during iteration too; a snapshot keeps one publish bounded.
     for (const { listener } of [...this.#subscriptions]) {
       try {
-        listener(keyId);
+        listener(change);
       } catch (error) {
         failure ??= { error };
       }

@@ -55,7 +55,7 @@ describe('institutions commands', () => {
       externalCode: '80012345678',
     });
     expect(result.stdout).toContain('Operators may view secrets:  no');
-    expect(result.stdout).toContain('Default rate limit:          1000/1h');
+    expect(result.stdout).toContain('Default key rate limit:      1000/1h');
   });
 
   it('show --json prints the institution exactly', async () => {
@@ -85,5 +85,24 @@ describe('institutions commands', () => {
       (await run(['institutions', 'update', 'ins_1', '--operators-may-view-secrets', 'maybe']))
         .code,
     ).toBe(2);
+  });
+
+  it('update sets or removes the institution and default key rate limits', async () => {
+    fake.api.on('PATCH', '/api/v1/institutions/ins_1', { body: INSTITUTION });
+    await run(['institutions', 'update', 'ins_1', '--rate-limit', '1000/60s']);
+    await run([
+      'institutions',
+      'update',
+      'ins_1',
+      '--rate-limit',
+      'none',
+      '--default-key-rate-limit',
+      '10/1s',
+    ]);
+    expect(fake.api.requests.map((r) => r.body)).toEqual([
+      { settings: { rateLimit: { limit: 1000, windowSeconds: 60 } } },
+      { settings: { rateLimit: null, defaultRateLimit: { limit: 10, windowSeconds: 1 } } },
+    ]);
+    expect((await run(['institutions', 'update', 'ins_1', '--rate-limit', 'lots'])).code).toBe(2);
   });
 });

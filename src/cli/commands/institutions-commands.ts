@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
+import type { RateLimit } from '../../core/model.js';
 import { formatRateLimit, type InstitutionView } from '../api-types.js';
 import { UsageError } from '../cli-exit.js';
 import type { CliIo } from '../cli-io.js';
 import { seg } from '../http-client.js';
-import { parseBoolean } from '../option-parsers.js';
+import { parseBoolean, parseRateLimitOrNone } from '../option-parsers.js';
 import {
   jsonOption,
   type RemoteContext,
@@ -23,6 +24,8 @@ interface UpdateOptions extends RemoteOptions {
   name?: string;
   externalCode?: string;
   operatorsMayViewSecrets?: boolean;
+  rateLimit?: RateLimit | 'none';
+  defaultKeyRateLimit?: RateLimit | 'none';
 }
 
 function printInstitution(ctx: RemoteContext, institution: InstitutionView): void {
@@ -32,7 +35,8 @@ function printInstitution(ctx: RemoteContext, institution: InstitutionView): voi
       ['Name', institution.name],
       ['External code', institution.externalCode],
       ['Operators may view secrets', institution.settings?.operatorsMayViewSecrets ? 'yes' : 'no'],
-      ['Default rate limit', formatRateLimit(institution.settings?.defaultRateLimit)],
+      ['Rate limit (all keys)', formatRateLimit(institution.settings?.rateLimit)],
+      ['Default key rate limit', formatRateLimit(institution.settings?.defaultRateLimit)],
       ['Created', institution.createdAt],
     ]),
   );
@@ -108,23 +112,42 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
         .choices(['true', 'false'])
         .argParser(parseBoolean),
     )
+    .option(
+      '--rate-limit <limit/window|none>',
+      'limit over all keys together, e.g. 1000/60s, or none',
+      parseRateLimitOrNone,
+    )
+    .option(
+      '--default-key-rate-limit <limit/window|none>',
+      'limit for each key without its own, e.g. 100/60s, or none',
+      parseRateLimitOrNone,
+    )
     .addOption(urlOption())
     .addOption(jsonOption())
     .action(
       remoteAction<UpdateOptions, [string]>(io, async (ctx, opts, id) => {
-        const body: {
-          name?: string;
-          externalCode?: string;
-          settings?: { operatorsMayViewSecrets?: boolean };
+        const settings: {
+          operatorsMayViewSecrets?: boolean;
+          rateLimit?: RateLimit | null;
+          defaultRateLimit?: RateLimit | null;
         } = {};
+        if (opts.operatorsMayViewSecrets !== undefined) {
+          settings.operatorsMayViewSecrets = opts.operatorsMayViewSecrets;
+        }
+        if (opts.rateLimit !== undefined) {
+          settings.rateLimit = opts.rateLimit === 'none' ? null : opts.rateLimit;
+        }
+        if (opts.defaultKeyRateLimit !== undefined) {
+          const limit = opts.defaultKeyRateLimit;
+          settings.defaultRateLimit = limit === 'none' ? null : limit;
+        }
+        const body: { name?: string; externalCode?: string; settings?: typeof settings } = {};
         if (opts.name !== undefined) body.name = opts.name;
         if (opts.externalCode !== undefined) body.externalCode = opts.externalCode;
-        if (opts.operatorsMayViewSecrets !== undefined) {
-          body.settings = { operatorsMayViewSecrets: opts.operatorsMayViewSecrets };
-        }
+        if (Object.keys(settings).length > 0) body.settings = settings;
         if (Object.keys(body).length === 0) {
           throw new UsageError(
-            'nothing to update; give --name, --external-code or --operators-may-view-secrets',
+            'nothing to update; give --name, --external-code, --operators-may-view-secrets, --rate-limit or --default-key-rate-limit',
           );
         }
         const res = await ctx.client.patch<InstitutionView>(
