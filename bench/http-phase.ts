@@ -213,8 +213,10 @@ export async function runHttpPhase(
       upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
     });
 
-    // Start figures: a first start (bootstrap) and a restart on each store; the large store's
-    // restarted process then takes the load. Idle servers cost nothing while another is measured.
+    // Start figures: a first start (bootstrap), a restart with every role and a start as
+    // `--role gateway` on each store; the large store's gateway-only process then takes the load
+    // (a gateway node as it is deployed to scale out; the all-in-one process forwards through the
+    // same code). Idle servers cost nothing while another is measured.
     const gatewayStores: GatewayStoreFigures[] = [];
     let secret = '';
     let gateway: { child: BenchChild; ready: ServerReady } | null = null;
@@ -226,9 +228,9 @@ export async function runHttpPhase(
       const role = { type: 'start', role: 'gateway', dataDir, adminPassword } as const;
       const first = await started({ ...role, createKey: store === big });
       await first.child.stop();
-      const alone = await started({ ...role, createKey: false, gatewayOnly: true });
-      await alone.child.stop();
       const again = await started({ ...role, createKey: false });
+      await again.child.stop();
+      const alone = await started({ ...role, createKey: false, gatewayOnly: true });
       gatewayStores.push({
         keys: store.keys,
         firstStart: startFigures(first.ready),
@@ -237,9 +239,9 @@ export async function runHttpPhase(
       });
       if (store === big) {
         secret = first.ready.secrets?.primary ?? '';
-        gateway = again;
+        gateway = alone;
       } else {
-        await again.child.stop();
+        await alone.child.stop();
       }
     }
     if (gateway === null || secret === '') throw new Error('the gateway did not report a key');

@@ -101,7 +101,7 @@ export function checkTargets(
       });
     }
     checks.push({
-      target: `gateway RSS ≤ 200 MB on ${bigLabel} (peak, after load)`,
+      target: `gateway RSS ≤ 200 MB on ${bigLabel} (--role gateway, peak, after load)`,
       measured: `${fixed(http.gatewayMemory.maxRssBytes / MB, 1)} MB`,
       met: http.gatewayMemory.maxRssBytes <= 200 * MB,
     });
@@ -237,7 +237,7 @@ export function renderReport(report: BenchReport): string {
           fixed(g.gatewayOnly.rssBytes / MB, 1),
         ]),
       ),
-      `under load on ${keysLabel(http.gatewayMemory.keys)}: RSS ${fixed(http.gatewayMemory.rssAfterStartBytes / MB, 1)} MB after start, ${fixed(http.gatewayMemory.rssAfterLoadBytes / MB, 1)} MB after load (V8 heap used ${fixed(http.gatewayMemory.heapUsedAfterLoadBytes / MB, 1)} MB), peak ${fixed(http.gatewayMemory.maxRssBytes / MB, 1)} MB${http.gatewayMemory.peakReachedIn === null ? '' : ` (reached during "${http.gatewayMemory.peakReachedIn}")`}`,
+      `--role gateway under load on ${keysLabel(http.gatewayMemory.keys)}: RSS ${fixed(http.gatewayMemory.rssAfterStartBytes / MB, 1)} MB after start, ${fixed(http.gatewayMemory.rssAfterLoadBytes / MB, 1)} MB after load (V8 heap used ${fixed(http.gatewayMemory.heapUsedAfterLoadBytes / MB, 1)} MB), peak ${fixed(http.gatewayMemory.maxRssBytes / MB, 1)} MB${http.gatewayMemory.peakReachedIn === null ? '' : ` (reached during "${http.gatewayMemory.peakReachedIn}")`}`,
       '',
     );
   }

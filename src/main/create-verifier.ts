@@ -4,8 +4,6 @@ import { loadKeyring } from '../adapters/keyring/file-keyring.js';
 import { MemoryAttemptLimiter } from '../adapters/memory/memory-attempt-limiter.js';
 import { MemoryKeyEventBus } from '../adapters/memory/memory-key-event-bus.js';
 import { MemoryRateLimitStore } from '../adapters/memory/memory-rate-limit-store.js';
-import { openPostgresStore } from '../adapters/sql/postgres-store.js';
-import { openSqliteStore } from '../adapters/sql/sqlite-store.js';
 import { AppError } from '../core/errors.js';
 import { systemClock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
@@ -64,7 +62,10 @@ const MAX_FAILURES_PER_IP = 30;
 const FAILURE_WINDOW_SECONDS = 60;
 
 async function openExistingStore(options: CreateVerifierOptions, dataDir: string): Promise<Store> {
-  if (options.databaseUrl) return openPostgresStore({ url: options.databaseUrl });
+  if (options.databaseUrl) {
+    const { openPostgresStore } = await import('../adapters/sql/postgres-store.js');
+    return openPostgresStore({ url: options.databaseUrl });
+  }
   const file = resolve(options.sqliteFile ?? join(dataDir, SQLITE_FILE));
   // Opening SQLite creates a missing file: a verifier must find the server's, not make one.
   const found = await stat(file).then(
@@ -72,6 +73,7 @@ async function openExistingStore(options: CreateVerifierOptions, dataDir: string
     () => false,
   );
   if (!found) throw new AppError('CONFIG_INVALID', `No Keyward database at ${file}`);
+  const { openSqliteStore } = await import('../adapters/sql/sqlite-store.js');
   return openSqliteStore({ file });
 }
 

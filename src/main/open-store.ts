@@ -1,14 +1,19 @@
 import { join } from 'node:path';
-import { openPostgresStore } from '../adapters/sql/postgres-store.js';
-import { openSqliteStore } from '../adapters/sql/sqlite-store.js';
 import type { Config } from '../config/config.js';
 import type { Store } from '../ports/store.js';
 
 export const SQLITE_FILE = 'keyward.db';
 
-/** PostgreSQL when KEYWARD_DATABASE_URL is set, else the embedded SQLite file in the data dir. */
+/**
+ * PostgreSQL when KEYWARD_DATABASE_URL is set, else the embedded SQLite file in the data dir.
+ * Only the chosen driver is loaded (each one costs several MB of memory).
+ */
 export async function openStore(config: Config): Promise<Store> {
-  if (config.databaseUrl) return openPostgresStore({ url: config.databaseUrl });
+  if (config.databaseUrl) {
+    const { openPostgresStore } = await import('../adapters/sql/postgres-store.js');
+    return openPostgresStore({ url: config.databaseUrl });
+  }
+  const { openSqliteStore } = await import('../adapters/sql/sqlite-store.js');
   return openSqliteStore({ file: join(config.dataDir, SQLITE_FILE) });
 }
 

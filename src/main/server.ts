@@ -9,7 +9,6 @@ import type { AdminApp } from '../http/route-kit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { UsageSink } from '../ports/usage-sink.js';
-import { wireAdmin } from './admin-wiring.js';
 import { openStore } from './open-store.js';
 import { createServerVerifier } from './verification.js';
 
@@ -81,6 +80,8 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
     let adminUrl: string | null = null;
     let bootstrap: RunningKeyward['bootstrap'] = null;
     if (runsAdmin) {
+      // Loaded only with the admin role: a gateway-only process never carries the admin stack.
+      const { wireAdmin } = await import('./admin-wiring.js');
       const wired = await wireAdmin({
         config,
         store,
