@@ -162,6 +162,40 @@ describe('VerifyCache', () => {
     expect(cache.indexedKeys).toBe(2);
   });
 
+  it('keeps inserting cheap beyond the positive cap, keeps secrets in use and the index in step', () => {
+    const cache = new VerifyCache({ maxPositive: 1_000 });
+    const g = cache.generation();
+    cache.set(d(0), slotMatch('key_hot', d(0)), T0, g);
+    for (let n = 1; n < 50_000; n++) {
+      cache.set(d(n), slotMatch(`key_${n % 300}`, d(n)), T0, g);
+      if (n % 100 === 0) expect(cache.get(d(0), T0)).not.toBeUndefined(); // in use: kept
+    }
+    expect(cache.positiveSize).toBeLessThanOrEqual(1_000);
+    expect(cache.positiveSize).toBeGreaterThanOrEqual(500);
+    expect(cache.get(d(49_999), T0)).not.toBeUndefined();
+    expect(cache.get(d(1), T0)).toBeUndefined();
+    expect(cache.indexedKeys).toBeLessThanOrEqual(301);
+    // Invalidation reaches both generations.
+    cache.invalidateKey('key_hot');
+    expect(cache.get(d(0), T0)).toBeUndefined();
+    for (let n = 49_000; n < 50_000; n++) cache.invalidateKey(`key_${n % 300}`);
+    expect(cache.positiveSize).toBe(0);
+    expect(cache.indexedKeys).toBe(0);
+  });
+
+  it('a cap of 1 keeps one entry per side', () => {
+    const cache = new VerifyCache({ maxPositive: 1, maxNegative: 1 });
+    const g = cache.generation();
+    cache.set(d(1), slotMatch('key_a', d(1)), T0, g);
+    cache.set(d(2), slotMatch('key_b', d(2)), T0, g);
+    cache.set(d(3), null, T0, g);
+    cache.set(d(4), null, T0, g);
+    expect(cache.positiveSize).toBe(1);
+    expect(cache.negativeSize).toBe(1);
+    expect(cache.get(d(2), T0)).not.toBeUndefined();
+    expect(cache.get(d(4), T0)).toBeNull();
+  });
+
   it('replacing an entry moves it to the new key and clears a stale "not found"', () => {
     const cache = new VerifyCache();
     const g = cache.generation();

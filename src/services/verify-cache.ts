@@ -37,6 +37,11 @@ const sha256Base64: (data: string) => string =
     ? (data) => nodeCrypto.hash('sha256', data, 'base64')
     : (data) => nodeCrypto.createHash('sha256').update(data, 'utf8').digest('base64');
 
+/** Entries of the young generation before it becomes the old one: the two together stay ≤ cap. */
+function youngCap(cap: number): number {
+  return Math.max(1, Math.floor(cap / 2));
+}
+
 function nonNegativeInteger(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new AppError('CONFIG_INVALID', `${name} must be a non-negative integer`);
@@ -58,9 +63,13 @@ function nonNegativeInteger(value: number, name: string): number {
  * It caches what the **store** answered — the match — never a verdict: state, expiry, scope and
  * client IP are decided again on every request against the current time. Positive and negative
  * entries have separate caps, so a flood of unknown secrets can only evict other negative entries,
- * never the keys that carry real traffic. Positive entries are evicted oldest first (a Map in
- * insertion order); negative ones a generation at a time (see `#negative`). Entries are
- * short-lived anyway, and a hit costs one Map lookup with no reordering.
+ * never the keys that carry real traffic. Both sides evict a generation at a time: each keeps a
+ * young and an old generation of at most half its cap, and when the young one fills, the old one
+ * is dropped whole. (Evicting one oldest entry per insert from a single Map walks V8's
+ * deleted-entry holes from the front: that grew to ~70 µs per insert under a flood of unknown
+ * secrets, found by `npm run bench`, and to ~40 µs once more secrets were in use than the cap.)
+ * A positive hit in the old generation moves the entry to the young one, so secrets in use
+ * survive a swap; a hit in the young one costs one Map lookup with no reordering.
  *
  * Invalidation: `invalidateKey` drops every positive entry of the key (a keyId → cache keys
  * index). A store read that was in flight while any invalidation happened must not be cached, or
@@ -72,17 +81,11 @@ export class VerifyCache {
   readonly #maxNegative: number;
   readonly #positiveTtlMs: number;
   readonly #negativeTtlMs: number;
-  readonly #positive = new Map<string, PositiveEntry>();
-  /**
-   * Cache key → expiry (epoch ms), in two generations of at most half the cap each: when the
-   * newer fills, the older is dropped whole. Evicting one oldest entry per insert from a single
-   * Map walks V8's deleted-entry holes from the front, which grew to ~70 µs per insert under a
-   * flood of unknown secrets (found by `npm run bench`); a generation swap is O(1).
-   */
+  #positive = new PositiveGeneration();
+  #positiveOld = new PositiveGeneration();
+  /** Cache key → expiry (epoch ms), young and old generation. */
   #negative = new Map<string, number>();
   #negativeOld = new Map<string, number>();
-  /** Key id → cache keys of its positive entries. */
-  readonly #byKey = new Map<string, Set<string>>();
   readonly #salt = nodeCrypto.randomBytes(32).toString('base64');
   #generation = 0;
 
@@ -106,7 +109,7 @@ export class VerifyCache {
   }
 
   get positiveSize(): number {
-    return this.#positive.size;
+    return this.#positive.entries.size + this.#positiveOld.entries.size;
   }
 
   get negativeSize(): number {
@@ -115,7 +118,10 @@ export class VerifyCache {
 
   /** Keys with at least one positive entry (the invalidation index; for tests and metrics). */
   get indexedKeys(): number {
-    return this.#byKey.size;
+    const young = this.#positive.byKey;
+    let count = young.size;
+    for (const keyId of this.#positiveOld.byKey.keys()) if (!young.has(keyId)) count++;
+    return count;
   }
 
   /** The cache key of `secret` (see the class comment). */
@@ -125,10 +131,19 @@ export class VerifyCache {
 
   /** The cached store answer: a match, `null` for a cached "not found", `undefined` on a miss. */
   get(cacheKey: string, nowMs: number): DigestMatch | null | undefined {
-    const entry = this.#positive.get(cacheKey);
+    const entry = this.#positive.entries.get(cacheKey);
     if (entry !== undefined) {
       if (entry.expiresAt > nowMs) return entry.match;
-      this.#deletePositive(cacheKey, entry.keyId);
+      this.#positive.delete(cacheKey, entry.keyId);
+    } else {
+      const old = this.#positiveOld.entries.get(cacheKey);
+      if (old !== undefined) {
+        this.#positiveOld.delete(cacheKey, old.keyId);
+        if (old.expiresAt > nowMs) {
+          this.#addPositive(cacheKey, old);
+          return old.match;
+        }
+      }
     }
     const expiresAt = this.#negative.get(cacheKey) ?? this.#negativeOld.get(cacheKey);
     if (expiresAt !== undefined) {
@@ -152,8 +167,8 @@ export class VerifyCache {
     if (match === null) {
       if (this.#maxNegative === 0 || this.#negativeTtlMs === 0) return;
       this.#dropNegative(cacheKey);
-      if (this.#negative.size >= Math.max(1, Math.floor(this.#maxNegative / 2))) {
-        this.#negativeOld = this.#negative;
+      if (this.#negative.size >= youngCap(this.#maxNegative)) {
+        this.#negativeOld = this.#maxNegative > 1 ? this.#negative : new Map();
         this.#negative = new Map();
       }
       this.#negative.set(cacheKey, nowMs + this.#negativeTtlMs);
@@ -161,51 +176,72 @@ export class VerifyCache {
     }
     if (this.#maxPositive === 0 || this.#positiveTtlMs === 0) return;
     const keyId = match.kind === 'slot' ? match.key.id : match.retired.keyId;
-    const previous = this.#positive.get(cacheKey);
-    if (previous !== undefined) this.#deletePositive(cacheKey, previous.keyId);
+    for (const generation of [this.#positive, this.#positiveOld]) {
+      const previous = generation.entries.get(cacheKey);
+      if (previous !== undefined) generation.delete(cacheKey, previous.keyId);
+    }
     // A secret that is now known is no longer "not found".
     this.#dropNegative(cacheKey);
-    this.#positive.set(cacheKey, { match, keyId, expiresAt: nowMs + this.#positiveTtlMs });
-    let cacheKeys = this.#byKey.get(keyId);
-    if (cacheKeys === undefined) {
-      cacheKeys = new Set();
-      this.#byKey.set(keyId, cacheKeys);
+    this.#addPositive(cacheKey, { match, keyId, expiresAt: nowMs + this.#positiveTtlMs });
+  }
+
+  #addPositive(cacheKey: string, entry: PositiveEntry): void {
+    if (this.#positive.entries.size >= youngCap(this.#maxPositive)) {
+      this.#positiveOld = this.#maxPositive > 1 ? this.#positive : new PositiveGeneration();
+      this.#positive = new PositiveGeneration();
     }
-    cacheKeys.add(cacheKey);
-    for (const [oldest, entry] of this.#positive) {
-      if (this.#positive.size <= this.#maxPositive) break;
-      this.#deletePositive(oldest, entry.keyId);
-    }
+    this.#positive.add(cacheKey, entry);
   }
 
   /** Drops every positive entry of the key; reads in flight will not be cached. */
   invalidateKey(keyId: string): void {
     this.#generation += 1;
-    const cacheKeys = this.#byKey.get(keyId);
-    if (cacheKeys === undefined) return;
-    this.#byKey.delete(keyId);
-    for (const cacheKey of cacheKeys) this.#positive.delete(cacheKey);
+    this.#positive.dropKey(keyId);
+    this.#positiveOld.dropKey(keyId);
   }
 
   /** Drops everything; reads in flight will not be cached. */
   clear(): void {
     this.#generation += 1;
-    this.#positive.clear();
+    this.#positive = new PositiveGeneration();
+    this.#positiveOld = new PositiveGeneration();
     this.#negative.clear();
     this.#negativeOld.clear();
-    this.#byKey.clear();
   }
 
   #dropNegative(cacheKey: string): void {
     this.#negative.delete(cacheKey);
     this.#negativeOld.delete(cacheKey);
   }
+}
 
-  #deletePositive(cacheKey: string, keyId: string): void {
-    this.#positive.delete(cacheKey);
-    const cacheKeys = this.#byKey.get(keyId);
+/** One generation of positive entries, with its key id → cache keys index (for invalidation). */
+class PositiveGeneration {
+  readonly entries = new Map<string, PositiveEntry>();
+  readonly byKey = new Map<string, Set<string>>();
+
+  add(cacheKey: string, entry: PositiveEntry): void {
+    this.entries.set(cacheKey, entry);
+    let cacheKeys = this.byKey.get(entry.keyId);
+    if (cacheKeys === undefined) {
+      cacheKeys = new Set();
+      this.byKey.set(entry.keyId, cacheKeys);
+    }
+    cacheKeys.add(cacheKey);
+  }
+
+  delete(cacheKey: string, keyId: string): void {
+    this.entries.delete(cacheKey);
+    const cacheKeys = this.byKey.get(keyId);
     if (cacheKeys === undefined) return;
     cacheKeys.delete(cacheKey);
-    if (cacheKeys.size === 0) this.#byKey.delete(keyId);
+    if (cacheKeys.size === 0) this.byKey.delete(keyId);
+  }
+
+  dropKey(keyId: string): void {
+    const cacheKeys = this.byKey.get(keyId);
+    if (cacheKeys === undefined) return;
+    this.byKey.delete(keyId);
+    for (const cacheKey of cacheKeys) this.entries.delete(cacheKey);
   }
 }
