@@ -107,6 +107,15 @@ export interface SecretSlot {
   readonly lastUsedFrom: string | null;
 }
 
+/**
+ * What verification reads of a slot: no digest and no sealed secret, so neither the hot path's
+ * cache nor a verifier's caller ever holds them (and the store reads fewer columns).
+ */
+export type VerifiedSlot = Pick<
+  SecretSlot,
+  'keyId' | 'slot' | 'digestVersion' | 'hint' | 'generatedAt'
+>;
+
 export const RETIRE_REASONS = ['regenerated', 'deleted'] as const;
 export type RetireReason = (typeof RETIRE_REASONS)[number];
 

@@ -1,5 +1,5 @@
 import { ipInCidrs } from './cidr.js';
-import type { ApiKey, KeyKind, RetiredSecret, SecretSlot } from './model.js';
+import type { ApiKey, KeyKind, RetiredSecret, VerifiedSlot } from './model.js';
 import type { DigestMatchLike } from './verify-types.js';
 
 /** Why a secret was refused. A failed verification is an outcome, not an exception. */
@@ -18,7 +18,7 @@ export const VERIFY_FAILURES = [
 export type VerifyFailure = (typeof VERIFY_FAILURES)[number];
 
 export type Verdict =
-  | { readonly valid: true; readonly key: ApiKey; readonly slot: SecretSlot }
+  | { readonly valid: true; readonly key: ApiKey; readonly slot: VerifiedSlot }
   | {
       readonly valid: false;
       readonly code: VerifyFailure;

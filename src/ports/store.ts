@@ -13,6 +13,7 @@ import type {
   Session,
   SlotName,
   User,
+  VerifiedSlot,
 } from '../core/model.js';
 
 /** Institutions: the tenant boundary. */
@@ -75,7 +76,7 @@ export interface ApiKeyPatch {
 
 /** What a digest lookup finds. */
 export type DigestMatch =
-  | { readonly kind: 'slot'; readonly key: ApiKey; readonly slot: SecretSlot }
+  | { readonly kind: 'slot'; readonly key: ApiKey; readonly slot: VerifiedSlot }
   | { readonly kind: 'retired'; readonly retired: RetiredSecret };
 
 export interface ApiKeyRepo {

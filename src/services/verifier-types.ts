@@ -1,4 +1,4 @@
-import type { ApiKey, RetiredSecret, SecretSlot } from '../core/model.js';
+import type { ApiKey, RetiredSecret, VerifiedSlot } from '../core/model.js';
 import type { VerifyFailure } from '../core/verify-decision.js';
 
 /**
@@ -27,7 +27,7 @@ export type VerifyResult =
   | {
       readonly valid: true;
       readonly key: ApiKey;
-      readonly slot: SecretSlot;
+      readonly slot: VerifiedSlot;
       readonly rateLimit: RateLimitInfo | null;
     }
   | {

@@ -2,7 +2,7 @@ import { canonicalIp, parseCidr } from '../core/cidr.js';
 import { lookupDigests } from '../core/digest.js';
 import { AppError, storeFault } from '../core/errors.js';
 import type { Keyring } from '../core/keyring.js';
-import type { ApiKey, SecretSlot } from '../core/model.js';
+import type { ApiKey, VerifiedSlot } from '../core/model.js';
 import type { RateLimitInfo } from '../core/rate-limit.js';
 import { isValidPrefix, parseSecret } from '../core/secret-format.js';
 import { decideVerdict } from '../core/verify-decision.js';
@@ -174,7 +174,7 @@ export class Verifier implements SecretVerifier {
    * key's (the usual trade-off: no two-phase take across buckets). The info returned is the
    * tighter of the two.
    */
-  async #applyRateLimits(key: ApiKey, slot: SecretSlot, now: Date): Promise<VerifyResult> {
+  async #applyRateLimits(key: ApiKey, slot: VerifiedSlot, now: Date): Promise<VerifyResult> {
     const nowMs = now.getTime();
     const limits =
       this.#institutions.peek(key.institutionId, nowMs) ??

@@ -17,6 +17,7 @@ import {
   type Session,
   type SlotName,
   type User,
+  type VerifiedSlot,
 } from '../../core/model.js';
 import type {
   ApiKeysTable,
@@ -191,6 +192,22 @@ export function toSlot(row: Selectable<KeySlotsTable>): SecretSlot {
     generatedBy: row.generated_by,
     lastUsedAt: toDateOrNull(row.last_used_at),
     lastUsedFrom: row.last_used_from,
+  };
+}
+
+/** The slot columns verification reads (see VerifiedSlot). */
+export type VerifiedSlotRow = Pick<
+  Selectable<KeySlotsTable>,
+  'key_id' | 'slot' | 'digest_version' | 'hint' | 'generated_at'
+>;
+
+export function toVerifiedSlot(row: VerifiedSlotRow): VerifiedSlot {
+  return {
+    keyId: row.key_id,
+    slot: row.slot as SlotName,
+    digestVersion: Number(row.digest_version),
+    hint: row.hint,
+    generatedAt: toDate(row.generated_at),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   toMsOrNull,
   toRetired,
   toSlot,
+  toVerifiedSlot,
 } from './row-mappers.js';
 import type { ApiKeysTable, Database } from './schema.js';
 import type { SqlDialect } from './sql-dialect.js';
@@ -164,11 +165,19 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
     const live = await this.db
       .selectFrom('key_slots')
       .innerJoin('api_keys', 'api_keys.id', 'key_slots.key_id')
-      .selectAll()
+      .selectAll('api_keys')
+      .select([
+        'key_slots.key_id',
+        'key_slots.slot',
+        'key_slots.digest',
+        'key_slots.digest_version',
+        'key_slots.hint',
+        'key_slots.generated_at',
+      ])
       .where('key_slots.digest', 'in', wanted)
       .execute();
     const slotRow = live.sort((a, b) => rank(a.digest) - rank(b.digest))[0];
-    if (slotRow) return { kind: 'slot', key: toApiKey(slotRow), slot: toSlot(slotRow) };
+    if (slotRow) return { kind: 'slot', key: toApiKey(slotRow), slot: toVerifiedSlot(slotRow) };
 
     const retired = await this.db
       .selectFrom('retired_secrets')
