@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { LatencySummary } from './latency-recorder.js';
 
 /** Messages between the benchmark (parent) and the processes it starts (server-process.ts, verify-process.ts). */
@@ -79,13 +80,29 @@ export type ChildMessage =
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'result'; readonly result: VerifyJobResult };
 
+/**
+ * This process's peak RSS. On Linux, `VmHWM` of /proc/self/status: `getrusage`'s maxRSS (what
+ * `process.resourceUsage()` reports) also counts the RSS the *parent* had when it forked this
+ * process (Linux carries it across exec), so a benchmark runner that seeded a 1M-key store made
+ * every child look 500 MB large.
+ */
+export function peakRssBytes(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]) * 1024;
+  } catch {
+    // Not Linux: fall through.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 export function processStats(): ProcessStats {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
   return {
     type: 'stats',
     rssBytes: memory.rss,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    maxRssBytes: peakRssBytes(),
     heapUsedBytes: memory.heapUsed,
     cpuUs: cpu.user + cpu.system,
   };

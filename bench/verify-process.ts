@@ -11,12 +11,13 @@ import { systemClock } from '../src/ports/clock.js';
 import type { Store } from '../src/ports/store.js';
 import type { Verifier } from '../src/services/verifier.js';
 import { LatencyRecorder } from './latency-recorder.js';
-import type {
-  ChildMessage,
-  ParentMessage,
-  VerifyJob,
-  VerifyJobResult,
-  VerifyMeasurement,
+import {
+  type ChildMessage,
+  type ParentMessage,
+  peakRssBytes,
+  type VerifyJob,
+  type VerifyJobResult,
+  type VerifyMeasurement,
 } from './process-protocol.js';
 import { SecretSource, spreadIndices } from './secret-source.js';
 
@@ -139,7 +140,7 @@ async function run(job: VerifyJob): Promise<VerifyJobResult> {
       cached,
       uncached,
       uncachedDistinct: distinct,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      maxRssBytes: peakRssBytes(),
     };
   } finally {
     await store.close();

@@ -2,13 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { loadKeyring } from '../adapters/keyring/file-keyring.js';
 import { MemoryKeyEventBus } from '../adapters/memory/memory-key-event-bus.js';
-import { MemoryUsageSink } from '../adapters/memory/memory-usage-sink.js';
 import type { Config } from '../config/config.js';
 import { createGateway, type Gateway } from '../gateway/gateway-server.js';
 import type { AdminApp } from '../http/route-kit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
-import type { UsageSink } from '../ports/usage-sink.js';
+import { noUsageSink, type UsageSink } from '../ports/usage-sink.js';
 import { openStore } from './open-store.js';
 import { createServerVerifier } from './verification.js';
 
@@ -32,7 +31,11 @@ export interface StartOptions {
   readonly role?: Role;
   /** The built web console; defaults to the package's `dist/web`. */
   readonly consoleDir?: string;
-  /** Where gateway decisions go; defaults to a bounded in-memory buffer. */
+  /**
+   * Where gateway decisions go. Default: discarded, until the monitoring pipeline persists them.
+   * (Keeping them in an unread in-memory ring cost 50 MB of peak RSS and 5–9 % of throughput
+   * under a flood: every buffered event lives long enough to be promoted to V8's old space.)
+   */
   readonly usage?: UsageSink;
 }
 
@@ -110,7 +113,7 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
         profile: config.gateway.profile,
         trustedProxies: config.gateway.trustedProxies,
         verifier,
-        usage: options.usage ?? new MemoryUsageSink(),
+        usage: options.usage ?? noUsageSink,
         upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
         logger: options.logger.child({ component: 'gateway' }),
       });

@@ -5,7 +5,11 @@ import type { DigestMatch } from '../ports/store.js';
 export interface VerifyCacheOptions {
   /** Positive entries (→ slot or retired secret) kept at most. Default 100,000. */
   readonly maxPositive?: number;
-  /** Negative entries (→ not found) kept at most. Default 100,000. */
+  /**
+   * Negative entries (→ not found) kept at most. Default 20,000: they only help a secret that is
+   * sent again and again (a client still holding a deleted key); a flood of random guesses never
+   * hits them, so a larger cap would only hold memory (about 150 bytes an entry).
+   */
   readonly maxNegative?: number;
   /**
    * How long a positive entry may be served without asking the store, in ms. Default 30 s. On a
@@ -25,7 +29,8 @@ interface PositiveEntry {
 
 export const DEFAULT_POSITIVE_TTL_MS = 30_000;
 export const DEFAULT_NEGATIVE_TTL_MS = 5_000;
-const DEFAULT_MAX_ENTRIES = 100_000;
+const DEFAULT_MAX_POSITIVE = 100_000;
+const DEFAULT_MAX_NEGATIVE = 20_000;
 
 /**
  * SHA-256, base64. `crypto.hash` (Node ≥ 20.12) is a one-shot without a Hash object, about 2.5×
@@ -91,11 +96,11 @@ export class VerifyCache {
 
   constructor(options: VerifyCacheOptions = {}) {
     this.#maxPositive = nonNegativeInteger(
-      options.maxPositive ?? DEFAULT_MAX_ENTRIES,
+      options.maxPositive ?? DEFAULT_MAX_POSITIVE,
       'maxPositive',
     );
     this.#maxNegative = nonNegativeInteger(
-      options.maxNegative ?? DEFAULT_MAX_ENTRIES,
+      options.maxNegative ?? DEFAULT_MAX_NEGATIVE,
       'maxNegative',
     );
     this.#positiveTtlMs = nonNegativeInteger(
