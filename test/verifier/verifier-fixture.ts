@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { MemoryAttemptLimiter } from '../../src/adapters/memory/memory-attempt-limiter.js';
 import { MemoryKeyEventBus } from '../../src/adapters/memory/memory-key-event-bus.js';
 import { MemoryRateLimitStore } from '../../src/adapters/memory/memory-rate-limit-store.js';
@@ -195,4 +196,20 @@ export async function openVerifierWorld(
   });
   (world as { institutionId: string }).institutionId = await world.newInstitution();
   return world;
+}
+
+/**
+ * `open(options)` for a test file: each call opens a world that is closed after the test
+ * (registers the `afterEach`; call once at the top of the file).
+ */
+export function verifierWorldOpener(): (options?: VerifierWorldOptions) => Promise<VerifierWorld> {
+  let world: VerifierWorld | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+  return async (options) => {
+    world = await openVerifierWorld(options);
+    return world;
+  };
 }

@@ -1,21 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors.js';
 import { generateSecret } from '../../src/core/secret-format.js';
 import { failureSubject } from '../../src/services/verifier.js';
-import { openVerifierWorld, PREFIX, type VerifierWorld } from './verifier-fixture.js';
+import { PREFIX, verifierWorldOpener } from './verifier-fixture.js';
 
 /** The verifier's limits (per key, per institution, failures per source address), store faults. */
 
-let world: VerifierWorld | undefined;
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
-
-async function open(...args: Parameters<typeof openVerifierWorld>): Promise<VerifierWorld> {
-  world = await openVerifierWorld(...args);
-  return world;
-}
+const open = verifierWorldOpener();
 
 describe('Verifier: rate limits', () => {
   it('per key: RATE_LIMITED with Retry-After beyond the limit; other keys unaffected', async () => {

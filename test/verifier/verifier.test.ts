@@ -1,27 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { digestSecret } from '../../src/core/digest.js';
 import { newId } from '../../src/core/ids.js';
 import { issuePair } from '../../src/core/key-pair.js';
 import { buildKeyring } from '../../src/core/keyring.js';
 import { generateSecret } from '../../src/core/secret-format.js';
-import { openVerifierWorld, PREFIX, type VerifierWorld } from './verifier-fixture.js';
+import { PREFIX, verifierWorldOpener } from './verifier-fixture.js';
 
 /**
  * The verification hot path on a real SQLite store: outcomes, the cache, and invalidation.
  * (Limits and store faults: verifier-limits.test.ts.)
  */
 
-let world: VerifierWorld | undefined;
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
-
-async function open(...args: Parameters<typeof openVerifierWorld>): Promise<VerifierWorld> {
-  world = await openVerifierWorld(...args);
-  return world;
-}
+const open = verifierWorldOpener();
 
 describe('Verifier: outcomes', () => {
   it('accepts both secrets of an active key, naming the slot each one used', async () => {
