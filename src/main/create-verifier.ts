@@ -88,8 +88,8 @@ async function openExistingStore(options: CreateVerifierOptions, dataDir: string
  * with scale-out), which this process does not hear. A secret cached here is re-read from the
  * store after `positiveTtlMs` (default 1 s), so a regenerated, deleted or suspended secret is
  * refused here at most that long after the change. Expiry, scopes and IP restrictions are decided
- * on every call. Institution rate-limit settings are re-read after the same delay. Rate limits and the failure limit per source address (30 per minute) are
- * counted in this process only.
+ * on every call. Institution rate-limit settings are re-read after the same delay. Rate limits
+ * and the failure limit per source address (30 per minute) are counted in this process only.
  */
 export async function createVerifier(
   options: CreateVerifierOptions = {},
