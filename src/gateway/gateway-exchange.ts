@@ -65,6 +65,11 @@ export interface GatewayCoreOptions {
   readonly upstreamTimeoutMs?: number;
   /** Query parameter accepted on `allowQueryKey` routes (default `subscription-key`). */
   readonly queryParam?: string;
+  /**
+   * Whether this node can verify secrets that are not cached (the store answers), for
+   * `GET /.well-known/keyward/health`. Without it the endpoint only says the process is up.
+   */
+  readonly storeReachable?: () => Promise<boolean>;
   readonly logger?: GatewayLogger;
 }
 
@@ -97,6 +102,7 @@ export class GatewayCore {
   /** Receives one event per decision, inline and never awaited (ports/usage-sink.ts). */
   readonly usage: UsageSink;
   readonly logger: GatewayLogger;
+  readonly storeReachable: () => Promise<boolean>;
 
   constructor(options: GatewayCoreOptions) {
     const { header } = options;
@@ -134,6 +140,7 @@ export class GatewayCore {
     this.verifier = options.verifier;
     this.usage = options.usage;
     this.logger = options.logger ?? noopLogger;
+    this.storeReachable = options.storeReachable ?? (async () => true);
   }
 }
 

@@ -17,7 +17,7 @@ import {
   type GatewayCoreOptions,
   type RouteRuntime,
 } from './gateway-exchange.js';
-import type { Rejection } from './gateway-problems.js';
+import { problemJson, type Rejection } from './gateway-problems.js';
 import { newRequestId } from './request-id.js';
 import { normalizePath, upstreamPath } from './route-table.js';
 
@@ -88,6 +88,9 @@ async function decide(core: GatewayCore, exchange: Exchange): Promise<void> {
   const questionMark = url.indexOf('?');
   const path = normalizePath(questionMark < 0 ? url : url.slice(0, questionMark));
   if (path === null) return exchange.reject('BAD_PATH', 'BAD_PATH');
+  if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+    return answerHealth(core, exchange);
+  }
   const route = core.match(path);
   if (route === null) return exchange.reject('NO_ROUTE', 'NO_ROUTE');
   const runtime = core.runtimes[route.index] as RouteRuntime;
@@ -134,6 +137,27 @@ async function decide(core: GatewayCore, exchange: Exchange): Promise<void> {
     upstreamPath(route, path) + extraction.url,
     headers,
   );
+}
+
+/**
+ * For load balancers and orchestrators: 200 `{"status":"ok"}` when this node can verify secrets
+ * that are not cached, else a 503 problem (the store does not answer). Needs no secret, is never
+ * forwarded and is not a usage event. A well-known path (RFC 8615) so it cannot shadow an API.
+ */
+export const HEALTH_PATH = '/.well-known/keyward/health';
+
+async function answerHealth(core: GatewayCore, exchange: Exchange): Promise<void> {
+  const reachable = await core.storeReachable().catch(() => false);
+  const { res, requestId } = exchange;
+  if (exchange.clientGone()) return;
+  const body = reachable ? '{"status":"ok"}' : problemJson(core.problems.UNAVAILABLE, requestId);
+  res.writeHead(reachable ? 200 : 503, {
+    'content-type': reachable ? 'application/json' : 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+  });
+  res.end(exchange.req.method === 'HEAD' ? undefined : body);
 }
 
 /** The HTTP parser refused the request: answer problem+json instead of Node's bare 400. */

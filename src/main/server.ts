@@ -115,6 +115,11 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
         verifier,
         usage: options.usage ?? noUsageSink,
         upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
+        storeReachable: () =>
+          store.ping().then(
+            () => true,
+            () => false,
+          ),
         logger: options.logger.child({ component: 'gateway' }),
       });
       gatewayUrl = await gateway.listen(config.gateway.port, config.gateway.host);

@@ -224,7 +224,10 @@ describe.each(testStores())('gateway on %s', (store) => {
   it('store unreachable → 503 for an uncached secret, never forwarded', async () => {
     const key = await newKey({});
     expect((await call('/open', key.secrets.primary)).status).toBe(200); // cached answer
+    expect((await call('/.well-known/keyward/health', null)).status).toBe(200);
     await kw.running.store.close();
+    // Load balancers see the node cannot verify new secrets.
+    await expectRefused(await call('/.well-known/keyward/health', null), 503, 'UNAVAILABLE');
     const before = upstream.requests.length;
     await expectRefused(await call('/open', generateSecret('kw_live')), 503, 'UNAVAILABLE');
     await expectRefused(await call('/open', key.secrets.secondary), 503, 'UNAVAILABLE');

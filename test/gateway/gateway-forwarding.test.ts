@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/gateway/gateway-server.js';
+import { createGateway, type Gateway, HEALTH_PATH } from '../../src/gateway/gateway-server.js';
 import {
   MB,
   MemoryUsage,
@@ -82,6 +82,22 @@ describe('forwarding', () => {
     expect(seen.headers['x-user-id']).toBeUndefined();
     expect(JSON.stringify(messages.requests)).not.toContain(secret);
     expect(verifier.calls).toEqual([{ secret, scope: 'messages', clientIp: '127.0.0.1' }]);
+  });
+
+  it('answers its health check without a secret, a verification, a forward or a usage event', async () => {
+    const res = await send(base, HEALTH_PATH);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(res.text)).toEqual({ status: 'ok' });
+    const head = await send(base, HEALTH_PATH, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
+    // Other methods are not the health check: no route matches them.
+    expect((await send(base, HEALTH_PATH, { method: 'DELETE' })).status).toBe(404);
+    expect(verifier.calls).toEqual([]);
+    expect(usage.events.map((e) => e.outcome)).toEqual(['NO_ROUTE']); // the DELETE only
+    expect(messages.requests).toEqual([]);
   });
 
   it('strips identity headers the client sent before setting its own', async () => {
