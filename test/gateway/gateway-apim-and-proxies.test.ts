@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryUsageSink } from '../../src/adapters/memory/memory-usage-sink.js';
 import { createGateway, type Gateway } from '../../src/gateway/gateway-server.js';
-import {
-  MemoryUsage,
-  StubVerifier,
-  send,
-  startUpstream,
-  type TestUpstream,
-  valid,
-} from './gateway-fixtures.js';
+import { StubVerifier, send, startUpstream, type TestUpstream, valid } from './gateway-fixtures.js';
 
 /**
  * The APIM profile and trusted proxies. The verifier is a stub (see gateway-fixtures.ts); the
@@ -22,7 +16,7 @@ let apim: Gateway;
 let proxied: Gateway;
 let apimBase: string;
 let proxiedBase: string;
-const usage = new MemoryUsage();
+const usage = new MemoryUsageSink();
 const verifier = new StubVerifier({ [SECRET]: valid('key_m', 'secondary', 'ins_m') });
 
 beforeAll(async () => {
@@ -58,7 +52,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   upstream.requests.length = 0;
-  usage.events.length = 0;
+  usage.clear();
   verifier.calls.length = 0;
 });
 
@@ -136,7 +130,7 @@ describe('X-Forwarded-For from trusted proxies', () => {
     });
     expect(res.status).toBe(200);
     expect(verifier.calls[0]?.clientIp).toBe('203.0.113.7');
-    expect(usage.events[0]?.clientIp).toBe('203.0.113.7');
+    expect(usage.events()[0]?.clientIp).toBe('203.0.113.7');
     const up = upstream.requests[0]?.headers ?? {};
     expect(up['x-forwarded-for']).toBe('198.51.100.1, 203.0.113.7, 10.1.1.1, 127.0.0.1');
     expect(up['x-forwarded-proto']).toBe('https');

@@ -11,7 +11,6 @@ import { type AddressInfo, connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../src/core/errors.js';
 import type { ApiKey, SecretSlot, SlotName } from '../../src/core/model.js';
-import type { UsageEvent, UsageSink } from '../../src/ports/usage-sink.js';
 import type {
   SecretVerifier,
   VerifyInput,
@@ -211,13 +210,6 @@ export class StubVerifier implements SecretVerifier {
     const entry = this.#table.get(input.secret);
     if (entry === 'THROW') throw new AppError('STORE_UNAVAILABLE', 'store unreachable');
     return entry ?? { valid: false, code: 'NOT_FOUND' };
-  }
-}
-
-export class MemoryUsage implements UsageSink {
-  readonly events: UsageEvent[] = [];
-  emit(event: UsageEvent): void {
-    this.events.push(event);
   }
 }
 

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryUsageSink } from '../../src/adapters/memory/memory-usage-sink.js';
 import { createGateway, type Gateway, HEALTH_PATH } from '../../src/gateway/gateway-server.js';
 import {
   MB,
-  MemoryUsage,
   StubVerifier,
   send,
   startUpstream,
@@ -25,7 +25,7 @@ let messages: TestUpstream;
 let admin: TestUpstream;
 let gateway: Gateway;
 let base: string;
-const usage = new MemoryUsage();
+const usage = new MemoryUsageSink();
 const verifier = new StubVerifier({
   [PRIMARY]: valid('key_a', 'primary', 'ins_a'),
   [SECONDARY]: valid('key_a', 'secondary', 'ins_a'),
@@ -57,7 +57,7 @@ afterAll(async () => {
 beforeEach(() => {
   messages.requests.length = 0;
   admin.requests.length = 0;
-  usage.events.length = 0;
+  usage.clear();
   verifier.calls.length = 0;
 });
 
@@ -96,7 +96,7 @@ describe('forwarding', () => {
     // Other methods are not the health check: no route matches them.
     expect((await send(base, HEALTH_PATH, { method: 'DELETE' })).status).toBe(404);
     expect(verifier.calls).toEqual([]);
-    expect(usage.events.map((e) => e.outcome)).toEqual(['NO_ROUTE']); // the DELETE only
+    expect(usage.events().map((e) => e.outcome)).toEqual(['NO_ROUTE']); // the DELETE only
     expect(messages.requests).toEqual([]);
   });
 
@@ -264,8 +264,8 @@ describe('forwarding', () => {
     });
     expect(res.status).toBe(200);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(usage.events).toHaveLength(1);
-    const event = usage.events[0];
+    expect(usage.events()).toHaveLength(1);
+    const event = usage.events()[0];
     expect(event).toMatchObject({
       keyId: 'key_a',
       institutionId: 'ins_a',
@@ -278,6 +278,6 @@ describe('forwarding', () => {
     });
     expect(event?.at).toBeInstanceOf(Date);
     expect(event?.latencyMs).toBeGreaterThan(0);
-    expect(JSON.stringify(usage.events)).not.toContain(SECONDARY);
+    expect(JSON.stringify(usage.events())).not.toContain(SECONDARY);
   });
 });

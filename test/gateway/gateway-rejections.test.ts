@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryUsageSink } from '../../src/adapters/memory/memory-usage-sink.js';
 import { createGateway, type Gateway } from '../../src/gateway/gateway-server.js';
 import type { VerifyResult } from '../../src/services/verifier-types.js';
 import {
-  MemoryUsage,
   type StubEntry,
   StubVerifier,
   send,
@@ -65,7 +65,7 @@ const OUTCOMES: Record<string, StubEntry> = {
 let upstream: TestUpstream;
 let gateway: Gateway;
 let base: string;
-const usage = new MemoryUsage();
+const usage = new MemoryUsageSink();
 const verifier = new StubVerifier(OUTCOMES);
 
 beforeAll(async () => {
@@ -91,7 +91,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   upstream.requests.length = 0;
-  usage.events.length = 0;
+  usage.clear();
   verifier.calls.length = 0;
 });
 
@@ -179,7 +179,7 @@ describe('bad secrets are refused before verification', () => {
     expect(res.text).not.toContain(GOOD);
     expect(verifier.calls).toHaveLength(0);
     expect(upstream.requests).toHaveLength(0);
-    expect(usage.events.map((e) => [e.status, e.outcome])).toEqual([[401, code]]);
+    expect(usage.events().map((e) => [e.status, e.outcome])).toEqual([[401, code]]);
   });
 
   it('names the query parameter in WWW-Authenticate where the route accepts it', async () => {
@@ -233,9 +233,9 @@ describe('verifier outcomes', () => {
     expect(res.text).not.toContain(secret);
     expect(upstream.requests).toHaveLength(0);
     expect(verifier.calls).toEqual([{ secret, scope: 'messages', clientIp: '127.0.0.1' }]);
-    expect(usage.events).toHaveLength(1);
-    expect(usage.events[0]).toMatchObject({ status, outcome, route: '/messages' });
-    expect(JSON.stringify(usage.events)).not.toContain(secret);
+    expect(usage.events()).toHaveLength(1);
+    expect(usage.events()[0]).toMatchObject({ status, outcome, route: '/messages' });
+    expect(JSON.stringify(usage.events())).not.toContain(secret);
   });
 
   it('sends Retry-After and RateLimit-* with a 429', async () => {
@@ -249,7 +249,7 @@ describe('verifier outcomes', () => {
   it('attributes refusals to the key (or retired slot) they concern', async () => {
     await send(base, '/messages', { headers: ['X-API-Key', 'kw_live_suspended'] });
     await send(base, '/messages', { headers: ['X-API-Key', 'kw_live_retired'] });
-    expect(usage.events.map((e) => [e.keyId, e.institutionId, e.slot])).toEqual([
+    expect(usage.events().map((e) => [e.keyId, e.institutionId, e.slot])).toEqual([
       ['key_r', 'ins_r', null],
       ['key_old', 'ins_old', 'primary'],
     ]);
@@ -273,7 +273,7 @@ describe('requests no route takes', () => {
     expect(res.headers['www-authenticate']).toBeUndefined();
     expect(verifier.calls).toHaveLength(0);
     expect(upstream.requests).toHaveLength(0);
-    expect(usage.events).toMatchObject([{ route: null, status: 404, outcome: 'NO_ROUTE' }]);
+    expect(usage.events()).toMatchObject([{ route: null, status: 404, outcome: 'NO_ROUTE' }]);
   });
 
   it.each(['/messages/../admin', '/messages/%2e%2e/admin', '/messages\\x'])(

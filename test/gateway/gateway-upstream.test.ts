@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryUsageSink } from '../../src/adapters/memory/memory-usage-sink.js';
 import { createGateway, type Gateway } from '../../src/gateway/gateway-server.js';
 import {
   closedPort,
   MB,
-  MemoryUsage,
   StubVerifier,
   send,
   startUpstream,
@@ -24,7 +24,7 @@ const SECRET = 'kw_live_good00000000000000000000000000';
 let upstream: TestUpstream;
 let gateway: Gateway;
 let base: string;
-const usage = new MemoryUsage();
+const usage = new MemoryUsageSink();
 const warnings: string[] = [];
 
 beforeAll(async () => {
@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  usage.events.length = 0;
+  usage.clear();
   warnings.length = 0;
 });
 
@@ -68,7 +68,7 @@ describe('upstream failures', () => {
     expect(res.status).toBe(502);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.json()).toMatchObject({ status: 502, code: 'UPSTREAM' });
-    expect(usage.events).toMatchObject([
+    expect(usage.events()).toMatchObject([
       { status: 502, outcome: 'UPSTREAM_UNREACHABLE', keyId: 'key_u', route: '/down' },
     ]);
     expect(warnings.join()).toContain('upstream unreachable');
@@ -91,7 +91,7 @@ describe('upstream failures', () => {
     expect(res.json()).toMatchObject({ status: 504, code: 'UPSTREAM' });
     // undici's timers tick at up to 1 s resolution; the upstream would answer after 3 s.
     expect(Date.now() - started).toBeLessThan(2500);
-    expect(usage.events).toMatchObject([{ status: 504, outcome: 'UPSTREAM_TIMEOUT' }]);
+    expect(usage.events()).toMatchObject([{ status: 504, outcome: 'UPSTREAM_TIMEOUT' }]);
   });
 
   it('aborts the upstream request when the client hangs up mid-upload', async () => {
@@ -112,8 +112,8 @@ describe('upstream failures', () => {
     hangUp.abort();
     await aborted;
     expect(await failed).toBe('failed');
-    await waitFor(() => usage.events.length === 1);
-    expect(usage.events).toMatchObject([{ status: 499, outcome: 'CLIENT_GONE', keyId: 'key_u' }]);
+    await waitFor(() => usage.events().length === 1);
+    expect(usage.events()).toMatchObject([{ status: 499, outcome: 'CLIENT_GONE', keyId: 'key_u' }]);
   });
 
   it('still forwards normally to a healthy upstream', async () => {
@@ -154,7 +154,7 @@ describe('close()', () => {
       profile: 'default',
       trustedProxies: [],
       verifier: new StubVerifier({ [SECRET]: valid('key_u', 'primary') }),
-      usage: new MemoryUsage(),
+      usage: new MemoryUsageSink(),
     });
     const url = await own.listen(0, '127.0.0.1');
     expect((await send(url, '/a', { headers: ['X-API-Key', SECRET] })).status).toBe(200);
@@ -172,7 +172,7 @@ describe('close()', () => {
       profile: 'default',
       trustedProxies: [],
       verifier: new StubVerifier({}),
-      usage: new MemoryUsage(),
+      usage: new MemoryUsageSink(),
     });
     await expect(own.close()).resolves.toBeUndefined();
   });
@@ -184,7 +184,7 @@ describe('close()', () => {
       profile: 'default' as const,
       trustedProxies: [],
       verifier: new StubVerifier({}),
-      usage: new MemoryUsage(),
+      usage: new MemoryUsageSink(),
     };
     expect(() => createGateway({ ...base, header: 'X API Key' })).toThrow(/header name/);
     expect(() =>
