@@ -54,7 +54,21 @@ describe('InstitutionLimitsCache', () => {
     expect(cache.peek('ins_1', 3)).toBeUndefined();
   });
 
-  it('a failing store is STORE_UNAVAILABLE, and nothing is cached', async () => {
+  it('a failing store: the last known limits for another second, then asks again', async () => {
+    const { state, institutions } = repo(LIMIT);
+    const cache = new InstitutionLimitsCache(institutions, { ttlMs: 1_000 });
+    await cache.load('ins_1', 0);
+    state.fail = true;
+    expect(cache.peek('ins_1', 1_000)).toBeUndefined();
+    expect((await cache.load('ins_1', 1_000)).rateLimit).toEqual(LIMIT);
+    expect(cache.peek('ins_1', 1_999)?.rateLimit).toEqual(LIMIT);
+    expect(state.reads).toBe(2);
+    // Invalidated: the last known limits may be wrong now, so nothing is served.
+    cache.invalidate('ins_1');
+    await expect(cache.load('ins_1', 2_000)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
+  it('a failing store is STORE_UNAVAILABLE when nothing is known, and nothing is cached', async () => {
     const { state, institutions } = repo(LIMIT);
     state.fail = true;
     const cache = new InstitutionLimitsCache(institutions, { ttlMs: 60_000 });

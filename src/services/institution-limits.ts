@@ -11,6 +11,8 @@ export interface InstitutionLimits {
 }
 
 const NO_LIMITS: InstitutionLimits = Object.freeze({ rateLimit: null, defaultRateLimit: null });
+/** After a failed read, how long the last known limits are used before the store is asked again. */
+const STALE_RETRY_MS = 1_000;
 
 interface Entry {
   readonly limits: InstitutionLimits;
@@ -24,6 +26,11 @@ interface Entry {
  *
  * A read that was in flight while the institution changed is not cached (the same generation
  * rule as VerifyCache), so a change is never undone by a slow read.
+ *
+ * When the store fails, the last known limits of the institution (expired, but never
+ * invalidated) are used for another second: a key the verifier has cached keeps working through
+ * a store outage, throttled as before, instead of turning into 503s. Without them the read fails
+ * (STORE_UNAVAILABLE: the caller fails closed).
  */
 export class InstitutionLimitsCache {
   readonly #institutions: Pick<InstitutionRepo, 'get'>;
@@ -47,7 +54,7 @@ export class InstitutionLimitsCache {
     return entry !== undefined && entry.expiresAt > nowMs ? entry.limits : undefined;
   }
 
-  /** Reads the limits from the store. A failing store is STORE_UNAVAILABLE (the caller fails closed). */
+  /** Reads the limits from the store (see the class comment for a failing store). */
   async load(institutionId: string, nowMs: number): Promise<InstitutionLimits> {
     const generation = this.#generation;
     let limits: InstitutionLimits;
@@ -60,7 +67,10 @@ export class InstitutionLimitsCache {
           }
         : NO_LIMITS;
     } catch (err) {
-      throw storeFault(err);
+      const stale = this.#entries.get(institutionId);
+      if (stale === undefined) throw storeFault(err);
+      this.#entries.set(institutionId, { limits: stale.limits, expiresAt: nowMs + STALE_RETRY_MS });
+      return stale.limits;
     }
     if (generation === this.#generation) {
       if (this.#entries.size >= this.#maxEntries) this.#entries.clear();

@@ -228,6 +228,8 @@ describe.each(testStores())('gateway on %s', (store) => {
     await kw.running.store.close();
     // Load balancers see the node cannot verify new secrets.
     await expectRefused(await call('/.well-known/keyward/health', null), 503, 'UNAVAILABLE');
+    // A secret verified a moment ago is a safe cached answer: it keeps working.
+    expect((await call('/open', key.secrets.primary)).status).toBe(200);
     const before = upstream.requests.length;
     await expectRefused(await call('/open', generateSecret('kw_live')), 503, 'UNAVAILABLE');
     await expectRefused(await call('/open', key.secrets.secondary), 503, 'UNAVAILABLE');
