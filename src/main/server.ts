@@ -3,11 +3,12 @@ import type { Logger } from 'pino';
 import { loadKeyring } from '../adapters/keyring/file-keyring.js';
 import { MemoryKeyEventBus } from '../adapters/memory/memory-key-event-bus.js';
 import type { Config } from '../config/config.js';
+import { errorFacts } from '../gateway/gateway-exchange.js';
 import { createGateway, type Gateway } from '../gateway/gateway-server.js';
 import type { AdminApp } from '../http/route-kit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
-import { noUsageSink, type UsageSink } from '../ports/usage-sink.js';
+import { LastUseRecorder } from '../services/last-use-recorder.js';
 import { openStore } from './open-store.js';
 import { createServerVerifier } from './verification.js';
 
@@ -22,6 +23,8 @@ export interface RunningKeyward {
   readonly store: Store;
   /** Set on the very first start: the bootstrap operator (password only when generated). */
   readonly bootstrap: { readonly email: string; readonly password: string | null } | null;
+  /** Writes the gateway's pending per-slot last uses now (otherwise every 5 s, and on close). */
+  flushUsage(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,12 +34,6 @@ export interface StartOptions {
   readonly role?: Role;
   /** The built web console; defaults to the package's `dist/web`. */
   readonly consoleDir?: string;
-  /**
-   * Where gateway decisions go. Default: discarded, until the monitoring pipeline persists them.
-   * (Keeping them in an unread in-memory ring cost 50 MB of peak RSS and 5–9 % of throughput
-   * under a flood: every buffered event lives long enough to be promoted to V8's old space.)
-   */
-  readonly usage?: UsageSink;
 }
 
 function urlOf(host: string, port: number): string {
@@ -58,8 +55,11 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
   const store = await openStore(config);
   let admin: AdminApp | null = null;
   let gateway: Gateway | null = null;
+  let lastUse: LastUseRecorder | null = null;
   const closeAll = async () => {
     await Promise.all([admin?.close(), gateway?.close()]);
+    // After the gateway has stopped, so the uses of its last requests are written too.
+    await lastUse?.close();
     await store.close();
   };
   try {
@@ -107,24 +107,41 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
 
     let gatewayUrl: string | null = null;
     if (role !== 'admin') {
+      const logger = options.logger.child({ component: 'gateway' });
+      // Usage events feed the per-slot last use (which slot each client still sends). Keeping
+      // whole events in memory instead cost 50 MB of peak RSS and 5–9 % of throughput under a
+      // flood: every buffered event lives long enough to be promoted to V8's old space.
+      lastUse = new LastUseRecorder(store, {
+        onFlushError: (err) =>
+          logger.warn({ err: errorFacts(err) }, 'last use of slots not written; will retry'),
+      });
       gateway = createGateway({
         routes: config.gateway.routes,
         header: config.gateway.header,
         profile: config.gateway.profile,
         trustedProxies: config.gateway.trustedProxies,
         verifier,
-        usage: options.usage ?? noUsageSink,
+        usage: lastUse,
         upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
         storeReachable: () =>
           store.ping().then(
             () => true,
             () => false,
           ),
-        logger: options.logger.child({ component: 'gateway' }),
+        logger,
       });
       gatewayUrl = await gateway.listen(config.gateway.port, config.gateway.host);
     }
-    return { adminUrl, gatewayUrl, app: admin, store, bootstrap, close: closeAll };
+    const recorder = lastUse;
+    return {
+      adminUrl,
+      gatewayUrl,
+      app: admin,
+      store,
+      bootstrap,
+      flushUsage: async () => recorder?.flush(),
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;

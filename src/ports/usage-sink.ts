@@ -32,6 +32,3 @@ export interface UsageEvent {
 export interface UsageSink {
   emit(event: UsageEvent): void;
 }
-
-/** Discards every event. */
-export const noUsageSink: UsageSink = Object.freeze({ emit: () => {} });

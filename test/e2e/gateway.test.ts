@@ -121,6 +121,28 @@ describe.each(testStores())('gateway on %s', (store) => {
     }
   });
 
+  it('shows which slot each client uses: last use time and address per slot in key metadata', async () => {
+    const key = await newKey({});
+    const before = Date.now() + offsetMs;
+    expect(
+      (await call('/open', key.secrets.primary, { 'x-forwarded-for': '10.1.1.1' })).status,
+    ).toBe(200);
+    expect(
+      (await call('/open', key.secrets.secondary, { 'x-forwarded-for': '2001:db8::1' })).status,
+    ).toBe(200);
+    await kw.running.flushUsage();
+    const res = await w.adminA.request<{
+      slots: Record<string, { lastUsedAt: string | null; lastUsedFrom: string | null }>;
+    }>('GET', `/keys/${key.key.id}`);
+    expect(res.status).toBe(200);
+    const { primary, secondary } = res.body.slots;
+    expect(primary?.lastUsedFrom).toBe('10.1.1.1');
+    expect(secondary?.lastUsedFrom).toBe('2001:db8::1');
+    for (const slot of [primary, secondary]) {
+      expect(Date.parse(slot?.lastUsedAt ?? '')).toBeGreaterThanOrEqual(before - 1_000);
+    }
+  });
+
   it('a route scope the key lacks → 403; a route without scope forwards', async () => {
     const key = await newKey({ scopes: ['profiles'] });
     await expectRefused(await call('/messages', key.secrets.primary), 403, 'FORBIDDEN');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.js';
-import { noUsageSink, type UsageEvent } from '../../ports/usage-sink.js';
+import type { UsageEvent } from '../../ports/usage-sink.js';
 import { MemoryUsageSink } from './memory-usage-sink.js';
 
 function event(n: number): UsageEvent {
@@ -56,9 +56,5 @@ describe('MemoryUsageSink', () => {
   it('rejects an invalid capacity', () => {
     expect(() => new MemoryUsageSink({ capacity: 0 })).toThrow(AppError);
     expect(() => new MemoryUsageSink({ capacity: 1.5 })).toThrow(AppError);
-  });
-
-  it('noUsageSink accepts events and keeps nothing', () => {
-    expect(() => noUsageSink.emit(event(1))).not.toThrow();
   });
 });
