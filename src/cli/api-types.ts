@@ -30,6 +30,7 @@ export interface SlotView {
   readonly generatedAt: string;
   readonly lastUsedAt: string | null;
   readonly lastUsedFrom: string | null;
+  readonly lastUserAgent: string | null;
 }
 
 export interface KeyView {

@@ -45,6 +45,7 @@ describe('issuePair', () => {
         generatedBy: 'usr_creator',
         lastUsedAt: null,
         lastUsedFrom: null,
+        lastUserAgent: null,
       });
       expect(JSON.stringify(slot)).not.toContain(secret.slice(8));
     }

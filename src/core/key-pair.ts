@@ -40,6 +40,7 @@ function issueSlot(key: KeyRef, slot: SlotName, ctx: SecretFactoryContext): Issu
       generatedBy: ctx.actorId,
       lastUsedAt: null,
       lastUsedFrom: null,
+      lastUserAgent: null,
     },
   };
 }

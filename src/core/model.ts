@@ -105,6 +105,7 @@ export interface SecretSlot {
   readonly generatedBy: string;
   readonly lastUsedAt: Date | null;
   readonly lastUsedFrom: string | null;
+  readonly lastUserAgent: string | null;
 }
 
 /**

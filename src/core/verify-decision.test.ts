@@ -31,6 +31,7 @@ const slot: SecretSlot = {
   generatedBy: 'usr_1',
   lastUsedAt: null,
   lastUsedFrom: null,
+  lastUserAgent: null,
 };
 const retired: RetiredSecret = {
   digest: 'b'.repeat(64),

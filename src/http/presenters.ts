@@ -57,6 +57,7 @@ function slotView(slots: readonly SecretSlot[], name: SlotName) {
     generatedAt: slot.generatedAt.toISOString(),
     lastUsedAt: iso(slot.lastUsedAt),
     lastUsedFrom: slot.lastUsedFrom,
+    lastUserAgent: slot.lastUserAgent,
   };
 }
 

@@ -142,6 +142,7 @@ export const SlotView = Type.Object({
   generatedAt: DateTime,
   lastUsedAt: Nullable(DateTime),
   lastUsedFrom: Nullable(Type.String()),
+  lastUserAgent: Nullable(Type.String()),
 });
 
 export const Key = Type.Object({

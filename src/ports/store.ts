@@ -79,6 +79,13 @@ export type DigestMatch =
   | { readonly kind: 'slot'; readonly key: ApiKey; readonly slot: VerifiedSlot }
   | { readonly kind: 'retired'; readonly retired: RetiredSecret };
 
+/** A use of a slot by a client (the gateway's record of who still sends it). */
+export interface SlotUse {
+  readonly at: Date;
+  readonly from: string | null;
+  readonly userAgent: string | null;
+}
+
 export interface ApiKeyRepo {
   /** Inserts the key and its slots. Throws AppError CONFLICT on a duplicate digest. */
   insert(key: ApiKey, slots: readonly SecretSlot[]): Promise<void>;
@@ -106,7 +113,7 @@ export interface ApiKeyRepo {
    */
   findByDigests(digests: readonly string[]): Promise<DigestMatch | null>;
   /** Records use of a slot (gateway). */
-  touchSlot(keyId: string, slot: SlotName, at: Date, from: string | null): Promise<void>;
+  touchSlot(keyId: string, slot: SlotName, use: SlotUse): Promise<void>;
 }
 
 export interface AuditPage {

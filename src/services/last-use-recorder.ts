@@ -15,13 +15,14 @@ export interface LastUseRecorderOptions {
 interface PendingUse {
   atMs: number;
   from: string | null;
+  userAgent: string | null;
 }
 
 type PendingKey = Partial<Record<SlotName, PendingUse>>;
 
 /**
  * Which slot each client uses, and when (issue: rotation needs the evidence): a usage sink that
- * keeps, per slot, the newest accepted use (time and source address) and writes them to the store
+ * keeps, per slot, the newest accepted use (time, source address, user agent) and writes them to the store
  * in one transaction every `flushIntervalMs` and on `close()`. The store never moves a slot's
  * last use backwards, so flushes from several gateway nodes may arrive in any order.
  *
@@ -55,16 +56,23 @@ export class LastUseRecorder implements UsageSink {
   emit(event: UsageEvent): void {
     const { keyId, slot } = event;
     if (keyId === null || slot === null || event.outcome === 'RETIRED') return;
-    this.#note(keyId, slot, event.at.getTime(), event.clientIp);
+    this.#note(keyId, slot, event.at.getTime(), event.clientIp, event.userAgent);
   }
 
-  #note(keyId: string, slot: SlotName, atMs: number, from: string | null): void {
+  #note(
+    keyId: string,
+    slot: SlotName,
+    atMs: number,
+    from: string | null,
+    userAgent: string | null,
+  ): void {
     let key = this.#pending.get(keyId);
     const use = key?.[slot];
     if (use !== undefined) {
       if (atMs >= use.atMs) {
         use.atMs = atMs;
         use.from = from;
+        use.userAgent = userAgent;
       }
       return;
     }
@@ -76,7 +84,7 @@ export class LastUseRecorder implements UsageSink {
       key = {};
       this.#pending.set(keyId, key);
     }
-    key[slot] = { atMs, from };
+    key[slot] = { atMs, from, userAgent };
     this.#pendingSlots += 1;
   }
 
@@ -102,8 +110,9 @@ export class LastUseRecorder implements UsageSink {
         for (const [keyId, slots] of batch) {
           for (const slot of SLOT_NAMES) {
             const use = slots[slot];
-            if (use !== undefined)
-              await tx.keys.touchSlot(keyId, slot, new Date(use.atMs), use.from);
+            if (use === undefined) continue;
+            const { from, userAgent } = use;
+            await tx.keys.touchSlot(keyId, slot, { at: new Date(use.atMs), from, userAgent });
           }
         }
       });
@@ -118,7 +127,7 @@ export class LastUseRecorder implements UsageSink {
     for (const [keyId, slots] of batch) {
       for (const slot of SLOT_NAMES) {
         const use = slots[slot];
-        if (use !== undefined) this.#note(keyId, slot, use.atMs, use.from);
+        if (use !== undefined) this.#note(keyId, slot, use.atMs, use.from, use.userAgent);
       }
     }
   }

@@ -36,6 +36,7 @@ function slotMatch(keyId: string, digest: string): DigestMatch {
     generatedBy: 'usr_1',
     lastUsedAt: null,
     lastUsedFrom: null,
+    lastUserAgent: null,
   };
   return { kind: 'slot', key: key(keyId), slot };
 }

@@ -95,6 +95,8 @@ export function SlotsPanel(props: {
                 <dd>{view.lastUsedAt ? formatDateTime(view.lastUsedAt) : 'Never'}</dd>
                 <dt>Last used from</dt>
                 <dd>{view.lastUsedFrom ?? '—'}</dd>
+                <dt>Last user agent</dt>
+                <dd>{view.lastUserAgent ?? '—'}</dd>
               </dl>
               {props.canRegenerate && (
                 <button type="button" className="secondary" onClick={() => setRegenerating(slot)}>

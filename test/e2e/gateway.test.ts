@@ -121,22 +121,31 @@ describe.each(testStores())('gateway on %s', (store) => {
     }
   });
 
-  it('shows which slot each client uses: last use time and address per slot in key metadata', async () => {
+  it('shows which slot each client uses: last use time, address and user agent per slot in key metadata', async () => {
     const key = await newKey({});
     const before = Date.now() + offsetMs;
     expect(
-      (await call('/open', key.secrets.primary, { 'x-forwarded-for': '10.1.1.1' })).status,
+      (
+        await call('/open', key.secrets.primary, {
+          'x-forwarded-for': '10.1.1.1',
+          'user-agent': 'billing-batch/3.2',
+        })
+      ).status,
     ).toBe(200);
     expect(
       (await call('/open', key.secrets.secondary, { 'x-forwarded-for': '2001:db8::1' })).status,
     ).toBe(200);
     await kw.running.flushUsage();
     const res = await w.adminA.request<{
-      slots: Record<string, { lastUsedAt: string | null; lastUsedFrom: string | null }>;
+      slots: Record<
+        string,
+        { lastUsedAt: string | null; lastUsedFrom: string | null; lastUserAgent: string | null }
+      >;
     }>('GET', `/keys/${key.key.id}`);
     expect(res.status).toBe(200);
     const { primary, secondary } = res.body.slots;
     expect(primary?.lastUsedFrom).toBe('10.1.1.1');
+    expect(primary?.lastUserAgent).toBe('billing-batch/3.2');
     expect(secondary?.lastUsedFrom).toBe('2001:db8::1');
     for (const slot of [primary, secondary]) {
       expect(Date.parse(slot?.lastUsedAt ?? '')).toBeGreaterThanOrEqual(before - 1_000);

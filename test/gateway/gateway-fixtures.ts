@@ -181,6 +181,7 @@ export function testSlot(keyId: string, slot: SlotName): SecretSlot {
     generatedBy: 'usr_test',
     lastUsedAt: null,
     lastUsedFrom: null,
+    lastUserAgent: null,
   };
 }
 

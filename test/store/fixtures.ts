@@ -95,6 +95,7 @@ export function aSlot(
     generatedBy: newId('usr'),
     lastUsedAt: null,
     lastUsedFrom: null,
+    lastUserAgent: null,
     ...overrides,
   };
 }

@@ -188,21 +188,26 @@ export function describeApiKeyContract(store: () => Store): void {
 
     it('records the last use of a slot, never moving it backwards', async () => {
       const { key, slots } = await seedKey(store());
-      await store().keys.touchSlot(key.id, 'secondary', at(50_001), '198.51.100.7');
+      const touch = (ms: number, from: string | null, userAgent: string | null) =>
+        store().keys.touchSlot(key.id, 'secondary', { at: at(ms), from, userAgent });
+      await touch(50_001, '198.51.100.7', 'client/2.1');
       expect(await store().keys.getSlot(key.id, 'secondary')).toEqual({
         ...slots[1],
         lastUsedAt: at(50_001),
         lastUsedFrom: '198.51.100.7',
+        lastUserAgent: 'client/2.1',
       });
-      await store().keys.touchSlot(key.id, 'secondary', at(40_000), '192.0.2.1');
+      await touch(40_000, '192.0.2.1', 'old/1.0');
       expect(await store().keys.getSlot(key.id, 'secondary')).toMatchObject({
         lastUsedAt: at(50_001),
         lastUsedFrom: '198.51.100.7',
+        lastUserAgent: 'client/2.1',
       });
-      await store().keys.touchSlot(key.id, 'secondary', at(60_000), null);
+      await touch(60_000, null, null);
       expect(await store().keys.getSlot(key.id, 'secondary')).toMatchObject({
         lastUsedAt: at(60_000),
         lastUsedFrom: null,
+        lastUserAgent: null,
       });
       expect(await store().keys.getSlot(key.id, 'primary')).toEqual(slots[0]);
     });

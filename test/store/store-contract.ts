@@ -34,8 +34,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     });
 
     describe('migrations and health', () => {
-      it('applies the initial migration once; a second run applies nothing', async () => {
-        expect(firstMigration).toEqual(['001_initial']);
+      it('applies every migration once; a second run applies nothing', async () => {
+        expect(firstMigration).toEqual(['001_initial', '002_slot_user_agent']);
         expect(await store().migrate()).toEqual([]);
       });
 

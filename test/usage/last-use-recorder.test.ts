@@ -41,6 +41,7 @@ function use(
   atMs: number,
   clientIp: string,
   outcome = 'OK',
+  userAgent = `agent-of-${clientIp}`,
 ): UsageEvent {
   return {
     at: new Date(atMs),
@@ -51,7 +52,7 @@ function use(
     status: 200,
     latencyMs: 1,
     clientIp,
-    userAgent: 'client/1.0',
+    userAgent,
     outcome,
   };
 }
@@ -59,7 +60,7 @@ function use(
 async function lastUses(keyId: string) {
   const slots = await store.keys.getSlots(keyId);
   return Object.fromEntries(
-    slots.map((s) => [s.slot, [s.lastUsedAt?.getTime() ?? null, s.lastUsedFrom]]),
+    slots.map((s) => [s.slot, [s.lastUsedAt?.getTime() ?? null, s.lastUsedFrom, s.lastUserAgent]]),
   );
 }
 
@@ -71,16 +72,23 @@ describe('LastUseRecorder', () => {
     r.emit(use(key.id, 'primary', T0 + 2_000, '198.51.100.2'));
     r.emit(use(key.id, 'primary', T0 + 1_000, '198.51.100.3')); // late: older than what is pending
     r.emit(use(key.id, 'secondary', T0 + 500, '2001:db8::7'));
-    expect(await lastUses(key.id)).toEqual({ primary: [null, null], secondary: [null, null] });
+    expect(await lastUses(key.id)).toEqual({
+      primary: [null, null, null],
+      secondary: [null, null, null],
+    });
     await r.flush();
     expect(await lastUses(key.id)).toEqual({
-      primary: [T0 + 2_000, '198.51.100.2'],
-      secondary: [T0 + 500, '2001:db8::7'],
+      primary: [T0 + 2_000, '198.51.100.2', 'agent-of-198.51.100.2'],
+      secondary: [T0 + 500, '2001:db8::7', 'agent-of-2001:db8::7'],
     });
     // Never backwards, even from another node's older batch.
     r.emit(use(key.id, 'primary', T0 + 1_500, '198.51.100.9'));
     await r.flush();
-    expect((await lastUses(key.id)).primary).toEqual([T0 + 2_000, '198.51.100.2']);
+    expect((await lastUses(key.id)).primary).toEqual([
+      T0 + 2_000,
+      '198.51.100.2',
+      'agent-of-198.51.100.2',
+    ]);
   });
 
   it('ignores retired secrets and events that name no slot', async () => {
@@ -89,7 +97,10 @@ describe('LastUseRecorder', () => {
     r.emit(use(key.id, 'secondary', T0, '203.0.113.9', 'RETIRED'));
     r.emit(use(key.id, null, T0, '203.0.113.9', 'RATE_LIMITED'));
     await r.flush();
-    expect(await lastUses(key.id)).toEqual({ primary: [null, null], secondary: [null, null] });
+    expect(await lastUses(key.id)).toEqual({
+      primary: [null, null, null],
+      secondary: [null, null, null],
+    });
   });
 
   it('writes on close and on its timer', async () => {
@@ -97,13 +108,13 @@ describe('LastUseRecorder', () => {
     const closing = recorder();
     closing.emit(use(key.id, 'primary', T0, '198.51.100.1'));
     await closing.close();
-    expect((await lastUses(key.id)).primary).toEqual([T0, '198.51.100.1']);
+    expect((await lastUses(key.id)).primary).toEqual([T0, '198.51.100.1', 'agent-of-198.51.100.1']);
 
     const timed = recorder({ flushIntervalMs: 20 });
     timed.emit(use(key.id, 'secondary', T0, '198.51.100.4'));
     await expect
       .poll(async () => (await lastUses(key.id)).secondary, { timeout: 2_000 })
-      .toEqual([T0, '198.51.100.4']);
+      .toEqual([T0, '198.51.100.4', 'agent-of-198.51.100.4']);
   });
 
   it('keeps a batch the store refused and writes it with the next flush', async () => {
@@ -126,8 +137,8 @@ describe('LastUseRecorder', () => {
     fail = false;
     await r.flush();
     expect(await lastUses(key.id)).toEqual({
-      primary: [T0, '198.51.100.1'],
-      secondary: [T0 + 1, '198.51.100.2'],
+      primary: [T0, '198.51.100.1', 'agent-of-198.51.100.1'],
+      secondary: [T0 + 1, '198.51.100.2', 'agent-of-198.51.100.2'],
     });
   });
 

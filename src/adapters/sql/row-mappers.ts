@@ -192,6 +192,7 @@ export function toSlot(row: Selectable<KeySlotsTable>): SecretSlot {
     generatedBy: row.generated_by,
     lastUsedAt: toDateOrNull(row.last_used_at),
     lastUsedFrom: row.last_used_from,
+    lastUserAgent: row.last_user_agent,
   };
 }
 
@@ -224,6 +225,7 @@ export function fromSlot(slot: SecretSlot): Insertable<KeySlotsTable> {
     generated_by: slot.generatedBy,
     last_used_at: toMsOrNull(slot.lastUsedAt),
     last_used_from: slot.lastUsedFrom,
+    last_user_agent: slot.lastUserAgent,
   };
 }
 

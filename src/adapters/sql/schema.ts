@@ -75,6 +75,7 @@ export interface KeySlotsTable {
   generated_by: string;
   last_used_at: EpochMs | null;
   last_used_from: string | null;
+  last_user_agent: string | null;
 }
 
 export interface RetiredSecretsTable {

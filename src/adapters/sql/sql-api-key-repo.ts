@@ -1,6 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { ApiKey, RetiredSecret, SecretSlot, SlotName } from '../../core/model.js';
-import type { ApiKeyPatch, ApiKeyRepo, DigestMatch } from '../../ports/store.js';
+import type { ApiKeyPatch, ApiKeyRepo, DigestMatch, SlotUse } from '../../ports/store.js';
 import {
   fromApiKey,
   fromRateLimit,
@@ -192,11 +192,11 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
    * Guarded write: last use only moves forward, so out-of-order reports from several gateway
    * nodes never make a slot look less recently used than it was.
    */
-  async touchSlot(keyId: string, slot: SlotName, at: Date, from: string | null): Promise<void> {
-    const atMs = toMs(at);
+  async touchSlot(keyId: string, slot: SlotName, use: SlotUse): Promise<void> {
+    const atMs = toMs(use.at);
     await this.db
       .updateTable('key_slots')
-      .set({ last_used_at: atMs, last_used_from: from })
+      .set({ last_used_at: atMs, last_used_from: use.from, last_user_agent: use.userAgent })
       .where('key_id', '=', keyId)
       .where('slot', '=', slot)
       .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', atMs)]))

@@ -23,10 +23,17 @@ export function printKeyDetails(ctx: RemoteContext, key: KeyView): void {
   ctx.print('');
   ctx.print(
     formatTable(
-      ['SLOT', 'HINT', 'GENERATED', 'LAST USED', 'FROM'],
+      ['SLOT', 'HINT', 'GENERATED', 'LAST USED', 'FROM', 'USER AGENT'],
       SLOT_NAMES.map((slot) => {
         const s = key.slots?.[slot];
-        return [slot, s?.hint, s?.generatedAt, s?.lastUsedAt ?? 'never', s?.lastUsedFrom];
+        return [
+          slot,
+          s?.hint,
+          s?.generatedAt,
+          s?.lastUsedAt ?? 'never',
+          s?.lastUsedFrom,
+          s?.lastUserAgent,
+        ];
       }),
     ),
   );

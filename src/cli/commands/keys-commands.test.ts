@@ -11,6 +11,7 @@ const slot = (hint: string, lastUsedAt: string | null = null) => ({
   generatedAt: '2030-01-01T00:00:00.000Z',
   lastUsedAt,
   lastUsedFrom: lastUsedAt ? '203.0.113.7' : null,
+  lastUserAgent: lastUsedAt ? 'billing/3.2' : null,
 });
 
 const KEY = {

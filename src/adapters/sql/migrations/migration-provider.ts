@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { SqlColumnTypes } from '../sql-dialect.js';
 import { initialMigration } from './001-initial.js';
+import { slotUserAgentMigration } from './002-slot-user-agent.js';
 
 /**
  * Every migration, in order, under its permanent name. Statically imported (no directory
@@ -10,6 +11,7 @@ import { initialMigration } from './001-initial.js';
 export function keywardMigrations(types: SqlColumnTypes): Record<string, Migration> {
   return {
     '001_initial': initialMigration(types),
+    '002_slot_user_agent': slotUserAgentMigration,
   };
 }
 
