@@ -74,3 +74,16 @@ export function formatRateLimit(rateLimit: RateLimit | null | undefined): string
   if (w % 60 === 0) return `${limit}/${w / 60}m`;
   return `${limit}/${w}s`;
 }
+
+export interface KeyClientsView {
+  readonly slots: Record<
+    SlotName,
+    readonly {
+      readonly address: string | null;
+      readonly userAgent: string | null;
+      readonly firstSeenAt: string;
+      readonly lastSeenAt: string;
+      readonly requests: number;
+    }[]
+  >;
+}

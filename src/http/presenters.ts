@@ -8,7 +8,7 @@ import type {
   SlotName,
   User,
 } from '../core/model.js';
-import type { MemberWithUser } from '../ports/store.js';
+import type { MemberWithUser, SlotClient } from '../ports/store.js';
 
 /** Domain objects → the JSON shapes of API.md. Only listed fields leave the server. */
 
@@ -79,6 +79,21 @@ export function keyView(key: ApiKey, slots: readonly SecretSlot[]) {
       secondary: slotView(slots, 'secondary'),
     },
   };
+}
+
+/** A key's clients grouped by slot, each most recently seen first. */
+export function keyClientsView(clients: readonly SlotClient[]) {
+  const view = (slot: SlotName) =>
+    clients
+      .filter((c) => c.slot === slot)
+      .map((c) => ({
+        address: c.clientIp,
+        userAgent: c.userAgent,
+        firstSeenAt: c.firstSeenAt.toISOString(),
+        lastSeenAt: c.lastSeenAt.toISOString(),
+        requests: c.requests,
+      }));
+  return { slots: { primary: view('primary'), secondary: view('secondary') } };
 }
 
 export function auditEventView(e: AuditEvent) {

@@ -145,6 +145,21 @@ export const SlotView = Type.Object({
   lastUserAgent: Nullable(Type.String()),
 });
 
+export const SlotClientView = Type.Object({
+  address: Nullable(Type.String({ description: 'Source address as the gateway trusted it' })),
+  userAgent: Nullable(Type.String()),
+  firstSeenAt: DateTime,
+  lastSeenAt: DateTime,
+  requests: Type.Integer({ minimum: 1 }),
+});
+
+export const KeyClients = Type.Object({
+  slots: Type.Object({
+    primary: Type.Array(SlotClientView),
+    secondary: Type.Array(SlotClientView),
+  }),
+});
+
 export const Key = Type.Object({
   id: Type.String(),
   institutionId: Type.String(),

@@ -147,6 +147,28 @@ export interface SessionRepo {
   deleteExpired(now: Date): Promise<number>;
 }
 
+/** A source (address and user agent) seen sending one slot of a key. */
+export interface SlotClient {
+  readonly keyId: string;
+  readonly slot: SlotName;
+  readonly clientIp: string | null;
+  readonly userAgent: string | null;
+  readonly firstSeenAt: Date;
+  readonly lastSeenAt: Date;
+  readonly requests: number;
+}
+
+/** What the gateway observed of its clients, per slot. */
+export interface UsageRepo {
+  /**
+   * Merges observations into the per-slot client list: the same key × slot × address × user
+   * agent widens its first/last seen and adds its requests; a new one is inserted.
+   */
+  recordClients(clients: readonly SlotClient[]): Promise<void>;
+  /** A key's clients (both slots), most recently seen first, at most `limit`. */
+  listClients(keyId: string, limit: number): Promise<SlotClient[]>;
+}
+
 export interface StoreRepos {
   readonly institutions: InstitutionRepo;
   readonly users: UserRepo;
@@ -154,6 +176,7 @@ export interface StoreRepos {
   readonly keys: ApiKeyRepo;
   readonly audit: AuditRepo;
   readonly sessions: SessionRepo;
+  readonly usage: UsageRepo;
 }
 
 /**

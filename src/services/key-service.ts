@@ -11,8 +11,12 @@ import type { Keyring } from '../core/keyring.js';
 import type { ApiKey, KeyKind, RateLimit, SecretSlot, SlotName } from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
 import type { KeyInvalidation } from '../ports/key-invalidation.js';
-import type { ApiKeyPatch, Store, StoreRepos } from '../ports/store.js';
+import type { ApiKeyPatch, SlotClient, Store, StoreRepos } from '../ports/store.js';
 import { canonicalCidrs, futureExpiry, rateLimitOf, uniqueScopes } from './key-input.js';
+
+/** Clients listed per key: enough to see who still sends a slot, bounded for the response. */
+export const CLIENTS_LISTED = 500;
+
 import {
   actorId,
   auditOf,
@@ -135,6 +139,12 @@ export class KeyService {
   async get(ctx: RequestContext, keyId: string): Promise<KeyWithSlots> {
     const { key } = await this.visibleKey(this.deps.store, ctx, keyId, READERS, 'read keys');
     return { key, slots: await this.deps.store.keys.getSlots(key.id) };
+  }
+
+  /** The sources seen sending each slot (most recently seen first, at most `CLIENTS_LISTED`). */
+  async clients(ctx: RequestContext, keyId: string): Promise<SlotClient[]> {
+    const { key } = await this.visibleKey(this.deps.store, ctx, keyId, READERS, 'read keys');
+    return this.deps.store.usage.listClients(key.id, CLIENTS_LISTED);
   }
 
   /** Both plaintext secrets. Audited in the same transaction as the read. */

@@ -121,7 +121,7 @@ describe.each(testStores())('gateway on %s', (store) => {
     }
   });
 
-  it('shows which slot each client uses: last use time, address and user agent per slot in key metadata', async () => {
+  it('shows which slot each client uses: last use per slot in key metadata, and the clients of each slot', async () => {
     const key = await newKey({});
     const before = Date.now() + offsetMs;
     expect(
@@ -150,6 +150,26 @@ describe.each(testStores())('gateway on %s', (store) => {
     for (const slot of [primary, secondary]) {
       expect(Date.parse(slot?.lastUsedAt ?? '')).toBeGreaterThanOrEqual(before - 1_000);
     }
+    // The clients listing: who sends which slot, how often.
+    expect(
+      (
+        await call('/open', key.secrets.primary, {
+          'x-forwarded-for': '10.1.1.1',
+          'user-agent': 'billing-batch/3.2',
+        })
+      ).status,
+    ).toBe(200);
+    await kw.running.flushUsage();
+    const clients = await w.adminA.request<{
+      slots: Record<string, { address: string; userAgent: string | null; requests: number }[]>;
+    }>('GET', `/keys/${key.key.id}/clients`);
+    expect(clients.status, clients.text).toBe(200);
+    expect(clients.body.slots.primary).toMatchObject([
+      { address: '10.1.1.1', userAgent: 'billing-batch/3.2', requests: 2 },
+    ]);
+    expect(clients.body.slots.secondary).toMatchObject([{ address: '2001:db8::1', requests: 1 }]);
+    // Tenancy like every key route: another institution's admin sees nothing.
+    expect((await w.adminB.request('GET', `/keys/${key.key.id}/clients`)).status).toBe(404);
   });
 
   it('a route scope the key lacks → 403; a route without scope forwards', async () => {

@@ -107,6 +107,7 @@ export const ROUTES: readonly RouteSpec[] = [
     body: () => ({ name: 'Never created' }),
   },
   { method: 'GET', path: '/keys/{keyId}', auth: 'any', minimum: 'operator', tenant: true },
+  { method: 'GET', path: '/keys/{keyId}/clients', auth: 'any', minimum: 'operator', tenant: true },
   { method: 'GET', path: '/keys/{keyId}/secrets', auth: 'any', minimum: 'admin', tenant: true },
   {
     method: 'POST',

@@ -36,7 +36,7 @@ describe('openSqliteStore', () => {
     const store = await openSqliteStore({ file });
     try {
       expect(store.dialect).toBe('sqlite');
-      expect(await store.migrate()).toEqual(['001_initial', '002_slot_user_agent']);
+      expect(await store.migrate()).toEqual(['001_initial', '002_slot_usage']);
       const raw = new BetterSqlite3(file, { readonly: true });
       try {
         expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -61,7 +61,7 @@ describe('openSqliteStore', () => {
   it('works in memory', async () => {
     const store = await openSqliteStore({ file: ':memory:' });
     try {
-      expect(await store.migrate()).toEqual(['001_initial', '002_slot_user_agent']);
+      expect(await store.migrate()).toEqual(['001_initial', '002_slot_usage']);
       await store.ping();
       expect(await store.users.count()).toBe(0);
     } finally {

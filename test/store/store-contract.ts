@@ -4,6 +4,7 @@ import { aMembership, anInstitution, aSession, at, aUser } from './fixtures.js';
 import { describeAuditContract } from './store-contract-audit.js';
 import { describeApiKeyContract } from './store-contract-keys.js';
 import { expectConflict } from './store-contract-support.js';
+import { describeUsageContract } from './store-contract-usage.js';
 
 export interface StoreUnderTest {
   /** A store on an empty, not yet migrated database. */
@@ -35,7 +36,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
     describe('migrations and health', () => {
       it('applies every migration once; a second run applies nothing', async () => {
-        expect(firstMigration).toEqual(['001_initial', '002_slot_user_agent']);
+        expect(firstMigration).toEqual(['001_initial', '002_slot_usage']);
         expect(await store().migrate()).toEqual([]);
       });
 
@@ -195,6 +196,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
     describeApiKeyContract(store);
     describeAuditContract(store);
+    describeUsageContract(store);
 
     describe('sessions', () => {
       it('inserts, reads, deletes one or all of a user', async () => {

@@ -123,4 +123,16 @@ export interface Database {
   retired_secrets: RetiredSecretsTable;
   audit_events: AuditEventsTable;
   sessions: SessionsTable;
+  slot_clients: SlotClientsTable;
+}
+
+/** One row per slot × source address × user agent ('' when unknown). */
+export interface SlotClientsTable {
+  key_id: string;
+  slot: string;
+  client_ip: string;
+  user_agent: string;
+  first_seen_at: EpochMs;
+  last_seen_at: EpochMs;
+  requests: number;
 }

@@ -8,6 +8,7 @@ import type {
   SessionRepo,
   Store,
   StoreRepos,
+  UsageRepo,
   UserRepo,
 } from '../../ports/store.js';
 import { keywardMigrations, StaticMigrationProvider } from './migrations/migration-provider.js';
@@ -21,6 +22,7 @@ import {
 import { type DigestLookup, SqlApiKeyRepo } from './sql-api-key-repo.js';
 import { SqlAuditRepo } from './sql-audit-repo.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { SqlUsageRepo } from './sql-usage-repo.js';
 
 /** The same repo classes, on the root database or on a transaction. */
 export function reposOn(
@@ -35,6 +37,7 @@ export function reposOn(
     keys: new SqlApiKeyRepo(db, dialect, lookup),
     audit: new SqlAuditRepo(db, dialect),
     sessions: new SqlSessionRepo(db, dialect),
+    usage: new SqlUsageRepo(db),
   });
 }
 
@@ -54,6 +57,7 @@ export class SqlStore implements Store {
   readonly keys: ApiKeyRepo;
   readonly audit: AuditRepo;
   readonly sessions: SessionRepo;
+  readonly usage: UsageRepo;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -69,6 +73,7 @@ export class SqlStore implements Store {
     this.keys = repos.keys;
     this.audit = repos.audit;
     this.sessions = repos.sessions;
+    this.usage = repos.usage;
   }
 
   transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T> {

@@ -1,5 +1,10 @@
 import { SLOT_NAMES } from '../../core/model.js';
-import { formatRateLimit, type KeyView, type SecretPair } from '../api-types.js';
+import {
+  formatRateLimit,
+  type KeyClientsView,
+  type KeyView,
+  type SecretPair,
+} from '../api-types.js';
 import type { RemoteContext } from '../remote-command.js';
 import { cell, formatDetails, formatTable } from '../table.js';
 
@@ -45,4 +50,24 @@ export function printSecrets(ctx: RemoteContext, secrets: Partial<SecretPair>): 
     secrets[slot],
   ]);
   ctx.print(formatTable(['SLOT', 'SECRET'], rows));
+}
+
+export function printClients(ctx: RemoteContext, view: KeyClientsView): void {
+  const rows = SLOT_NAMES.flatMap((slot) =>
+    (view.slots?.[slot] ?? []).map((c) => [
+      slot,
+      c.address,
+      c.userAgent,
+      c.firstSeenAt,
+      c.lastSeenAt,
+      String(c.requests),
+    ]),
+  );
+  if (rows.length === 0) {
+    ctx.print('No client seen yet (the gateway writes what it sees every 5 seconds).');
+    return;
+  }
+  ctx.print(
+    formatTable(['SLOT', 'ADDRESS', 'USER AGENT', 'FIRST SEEN', 'LAST SEEN', 'REQUESTS'], rows),
+  );
 }

@@ -110,6 +110,33 @@ describe('keys commands', () => {
     expect(result.stdout).toMatch(/secondary\s+kw_live_…FgkD\s+\S+\s+never\s+-/);
   });
 
+  it('clients lists the sources of each slot, or says none was seen', async () => {
+    fake.api.on('GET', '/api/v1/keys/key_1/clients', {
+      body: {
+        slots: {
+          primary: [
+            {
+              address: '203.0.113.7',
+              userAgent: 'billing/3.2',
+              firstSeenAt: '2030-01-01T00:00:00.000Z',
+              lastSeenAt: '2030-01-02T00:00:00.000Z',
+              requests: 42,
+            },
+          ],
+          secondary: [],
+        },
+      },
+    });
+    const result = await run(['keys', 'clients', 'key_1']);
+    expect(result.stdout).toMatch(
+      /primary\s+203\.0\.113\.7\s+billing\/3\.2\s+\S+\s+2030-01-02\S+\s+42/,
+    );
+    fake.api.on('GET', '/api/v1/keys/key_2/clients', {
+      body: { slots: { primary: [], secondary: [] } },
+    });
+    expect((await run(['keys', 'clients', 'key_2'])).stdout).toContain('No client seen yet');
+  });
+
   it('secrets prints both secrets', async () => {
     fake.api.on('GET', '/api/v1/keys/key_1/secrets', {
       body: { primary: PRIMARY, secondary: SECONDARY },

@@ -6,7 +6,7 @@ import {
   SLOT_NAMES,
   type SlotName,
 } from '../../core/model.js';
-import type { KeyView, SecretPair } from '../api-types.js';
+import type { KeyClientsView, KeyView, SecretPair } from '../api-types.js';
 import { CliExit, EXIT_FAILURE, UsageError } from '../cli-exit.js';
 import type { CliIo } from '../cli-io.js';
 import { seg } from '../http-client.js';
@@ -25,7 +25,7 @@ import {
   urlOption,
 } from '../remote-command.js';
 import { cell, formatTable } from '../table.js';
-import { printKeyDetails, printSecrets } from './key-output.js';
+import { printClients, printKeyDetails, printSecrets } from './key-output.js';
 
 /**
  * `keyward keys …`. Secrets are printed only by `create`, `secrets` and `regenerate`, the commands
@@ -184,6 +184,20 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
         const { body } = await ctx.client.get<KeyView>(keyPath(keyId));
         if (ctx.json) ctx.printJson(body);
         else if (body) printKeyDetails(ctx, body);
+      }),
+    );
+
+  keys
+    .command('clients')
+    .description('list the sources seen sending each slot (who still uses which secret)')
+    .argument('<keyId>')
+    .addOption(urlOption())
+    .addOption(jsonOption())
+    .action(
+      remoteAction<RemoteOptions, [string]>(io, async (ctx, _opts, keyId) => {
+        const { body } = await ctx.client.get<KeyClientsView>(`${keyPath(keyId)}/clients`);
+        if (ctx.json) ctx.printJson(body);
+        else if (body) printClients(ctx, body);
       }),
     );
 

@@ -1,12 +1,13 @@
 import Type from 'typebox';
 import type { KeyService } from '../../services/key-service.js';
 import { contextOf } from '../auth-hook.js';
-import { keyView } from '../presenters.js';
+import { keyClientsView, keyView } from '../presenters.js';
 import { type AdminApp, problems, SESSION_OR_KEY } from '../route-kit.js';
 import {
   CreateKeyBody,
   InstitutionParams,
   Key,
+  KeyClients,
   KeyParams,
   RegenerateBody,
   Secrets,
@@ -84,6 +85,22 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
       const found = await keys.get(contextOf(request), request.params.keyId);
       return keyView(found.key, found.slots);
     },
+  );
+
+  app.get(
+    '/keys/:keyId/clients',
+    {
+      schema: {
+        tags: ['keys'],
+        operationId: 'listKeyClients',
+        summary:
+          'Sources seen sending each slot (address, user agent, first/last seen, requests), most recent first',
+        security: SESSION_OR_KEY,
+        params: KeyParams,
+        response: { 200: KeyClients, ...problems('badRequest', 'unauthenticated', 'notFound') },
+      },
+    },
+    async (request) => keyClientsView(await keys.clients(contextOf(request), request.params.keyId)),
   );
 
   app.get(

@@ -1,7 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { SqlColumnTypes } from '../sql-dialect.js';
 import { initialMigration } from './001-initial.js';
-import { slotUserAgentMigration } from './002-slot-user-agent.js';
+import { slotUsageMigration } from './002-slot-usage.js';
 
 /**
  * Every migration, in order, under its permanent name. Statically imported (no directory
@@ -11,7 +11,7 @@ import { slotUserAgentMigration } from './002-slot-user-agent.js';
 export function keywardMigrations(types: SqlColumnTypes): Record<string, Migration> {
   return {
     '001_initial': initialMigration(types),
-    '002_slot_user_agent': slotUserAgentMigration,
+    '002_slot_usage': slotUsageMigration,
   };
 }
 

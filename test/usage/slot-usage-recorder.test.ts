@@ -6,16 +6,16 @@ import { openSqliteStore } from '../../src/adapters/sql/sqlite-store.js';
 import type { SlotName } from '../../src/core/model.js';
 import type { Store } from '../../src/ports/store.js';
 import type { UsageEvent } from '../../src/ports/usage-sink.js';
-import { LastUseRecorder } from '../../src/services/last-use-recorder.js';
+import { SlotUsageRecorder } from '../../src/services/slot-usage-recorder.js';
 import { seedKey } from '../store/store-contract-support.js';
 
-/** Per-slot last use from usage events, written in batches to a real SQLite store. */
+/** Per-slot last use and clients from usage events, written in batches to a real SQLite store. */
 
 const T0 = Date.UTC(2030, 0, 1, 12);
 
 let dir: string;
 let store: Store;
-const recorders: LastUseRecorder[] = [];
+const recorders: SlotUsageRecorder[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keyward-last-use-'));
@@ -29,8 +29,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function recorder(options: ConstructorParameters<typeof LastUseRecorder>[1] = {}) {
-  const r = new LastUseRecorder(store, { flushIntervalMs: 60_000, ...options });
+function recorder(options: ConstructorParameters<typeof SlotUsageRecorder>[1] = {}) {
+  const r = new SlotUsageRecorder(store, { flushIntervalMs: 60_000, ...options });
   recorders.push(r);
   return r;
 }
@@ -64,7 +64,33 @@ async function lastUses(keyId: string) {
   );
 }
 
-describe('LastUseRecorder', () => {
+describe('SlotUsageRecorder', () => {
+  it('lists each client of each slot: first and last seen, requests', async () => {
+    const { key } = await seedKey(store);
+    const r = recorder();
+    r.emit(use(key.id, 'primary', T0 + 1_000, '198.51.100.1'));
+    r.emit(use(key.id, 'primary', T0, '198.51.100.1'));
+    r.emit(use(key.id, 'primary', T0 + 500, '198.51.100.1', 'OK', 'other/2.0'));
+    r.emit(use(key.id, 'secondary', T0 + 2_000, '198.51.100.1'));
+    await r.flush();
+    r.emit(use(key.id, 'primary', T0 + 9_000, '198.51.100.1'));
+    await r.flush();
+    const clients = await store.usage.listClients(key.id, 10);
+    expect(
+      clients.map((c) => [
+        c.slot,
+        c.userAgent,
+        c.firstSeenAt.getTime(),
+        c.lastSeenAt.getTime(),
+        c.requests,
+      ]),
+    ).toEqual([
+      ['primary', 'agent-of-198.51.100.1', T0, T0 + 9_000, 3],
+      ['secondary', 'agent-of-198.51.100.1', T0 + 2_000, T0 + 2_000, 1],
+      ['primary', 'other/2.0', T0 + 500, T0 + 500, 1],
+    ]);
+  });
+
   it('records the newest use of each slot, with its source address, at the flush', async () => {
     const { key } = await seedKey(store);
     const r = recorder();
@@ -125,7 +151,7 @@ describe('LastUseRecorder', () => {
       transaction: (fn) =>
         fail ? Promise.reject(new Error('database is locked')) : store.transaction(fn),
     };
-    const r = new LastUseRecorder(flaky, {
+    const r = new SlotUsageRecorder(flaky, {
       flushIntervalMs: 60_000,
       onFlushError: (e) => errors.push(e),
     });
@@ -134,16 +160,21 @@ describe('LastUseRecorder', () => {
     await r.flush();
     expect(errors).toHaveLength(1);
     r.emit(use(key.id, 'secondary', T0 + 1, '198.51.100.2'));
+    r.emit(use(key.id, 'primary', T0 + 2, '198.51.100.1'));
     fail = false;
     await r.flush();
+    expect((await store.usage.listClients(key.id, 10)).map((c) => [c.slot, c.requests])).toEqual([
+      ['primary', 2],
+      ['secondary', 1],
+    ]);
     expect(await lastUses(key.id)).toEqual({
-      primary: [T0, '198.51.100.1', 'agent-of-198.51.100.1'],
+      primary: [T0 + 2, '198.51.100.1', 'agent-of-198.51.100.1'],
       secondary: [T0 + 1, '198.51.100.2', 'agent-of-198.51.100.2'],
     });
   });
 
   it('bounds what is pending and counts what it had to drop', async () => {
-    const r = recorder({ maxPendingSlots: 3 });
+    const r = recorder({ maxPendingClients: 3 });
     for (let i = 0; i < 5; i++) r.emit(use(`key_${i}`, 'primary', T0, '198.51.100.1'));
     r.emit(use('key_0', 'primary', T0 + 1, '198.51.100.1')); // pending already: an update
     expect(r.dropped).toBe(2);
