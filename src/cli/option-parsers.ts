@@ -89,3 +89,11 @@ export function parseBoolean(value: string): boolean {
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** `--unused-for`: `30d`, `12h` or `90m`. */
+export function parseDuration(value: string): string {
+  if (!/^[1-9][0-9]{0,4}[mhd]$/.test(value)) {
+    throw new InvalidArgumentError('expected a duration such as 30d, 12h or 90m');
+  }
+  return value;
+}

@@ -3,6 +3,7 @@ import type { GatewayRoute } from '../config/config.js';
 import { AppError, isAppError } from '../core/errors.js';
 import type { SlotName } from '../core/model.js';
 import type { VerifyFailure } from '../core/verify-decision.js';
+import { type Clock, systemClock } from '../ports/clock.js';
 import type { UsageEvent, UsageSink } from '../ports/usage-sink.js';
 import type { RateLimitInfo, SecretVerifier, VerifyResult } from '../services/verifier-types.js';
 import { compileProxyTrust, peerAddress } from './client-ip.js';
@@ -71,6 +72,8 @@ export interface GatewayCoreOptions {
    */
   readonly storeReachable?: () => Promise<boolean>;
   readonly logger?: GatewayLogger;
+  /** The time of usage events (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 const IDENTITY_HEADERS = ['x-keyward-institution', 'x-keyward-key', 'x-keyward-slot'];
@@ -103,6 +106,7 @@ export class GatewayCore {
   readonly usage: UsageSink;
   readonly logger: GatewayLogger;
   readonly storeReachable: () => Promise<boolean>;
+  readonly clock: Clock;
 
   constructor(options: GatewayCoreOptions) {
     const { header } = options;
@@ -141,12 +145,13 @@ export class GatewayCore {
     this.usage = options.usage;
     this.logger = options.logger ?? noopLogger;
     this.storeReachable = options.storeReachable ?? (async () => true);
+    this.clock = options.clock ?? systemClock;
   }
 }
 
 /** One request's state (also undici's `opaque` while forwarding: no per-request closures). */
 export class Exchange implements ForwardExchange {
-  readonly at = Date.now();
+  readonly at: Date;
   readonly startedAt = performance.now();
   readonly requestId = newRequestId();
   readonly peer: string;
@@ -165,6 +170,7 @@ export class Exchange implements ForwardExchange {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
   ) {
+    this.at = core.clock.now();
     this.peer = peerAddress(req.socket.remoteAddress);
     const forwardedFor = req.headers['x-forwarded-for'];
     this.clientIp = core.trust.clientIp(
@@ -260,7 +266,7 @@ export class Exchange implements ForwardExchange {
     this.#finished = true;
     const userAgent = this.req.headers['user-agent'];
     const event: UsageEvent = {
-      at: new Date(this.at),
+      at: this.at,
       keyId: this.keyId,
       institutionId: this.institutionId,
       slot: this.slot,

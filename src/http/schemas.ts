@@ -219,6 +219,19 @@ export const AuditEvent = Type.Object({
   hash: Type.String(),
 });
 
+export const ListKeysQuery = Type.Object(
+  {
+    unusedFor: Type.Optional(
+      Type.String({
+        pattern: '^[1-9][0-9]{0,4}[mhd]$',
+        description:
+          'Only keys with no accepted request for this long (`30d`, `12h`, `90m`): neither slot used since, and created before',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const AuditQuery = Type.Object(
   {
     cursor: Type.Optional(

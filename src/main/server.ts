@@ -129,6 +129,7 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
             () => false,
           ),
         logger,
+        clock,
       });
       gatewayUrl = await gateway.listen(config.gateway.port, config.gateway.host);
     }

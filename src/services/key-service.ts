@@ -12,7 +12,13 @@ import type { ApiKey, KeyKind, RateLimit, SecretSlot, SlotName } from '../core/m
 import type { Clock } from '../ports/clock.js';
 import type { KeyInvalidation } from '../ports/key-invalidation.js';
 import type { ApiKeyPatch, SlotClient, Store, StoreRepos } from '../ports/store.js';
-import { canonicalCidrs, futureExpiry, rateLimitOf, uniqueScopes } from './key-input.js';
+import {
+  canonicalCidrs,
+  durationMs,
+  futureExpiry,
+  rateLimitOf,
+  uniqueScopes,
+} from './key-input.js';
 
 /** Clients listed per key: enough to see who still sends a slot, bounded for the response. */
 export const CLIENTS_LISTED = 500;
@@ -123,7 +129,15 @@ export class KeyService {
     };
   }
 
-  async list(ctx: RequestContext, institutionId: string): Promise<KeyWithSlots[]> {
+  /**
+   * The institution's keys; with `unusedFor` (`30d`, `12h`, `90m`), only those with no accepted
+   * request for that long: no slot used since, and the key created before.
+   */
+  async list(
+    ctx: RequestContext,
+    institutionId: string,
+    filter: { readonly unusedFor?: string } = {},
+  ): Promise<KeyWithSlots[]> {
     requireAccess(institutionAccess(ctx, institutionId), READERS, 'list keys');
     if (!(await this.deps.store.institutions.get(institutionId))) {
       throw new AppError('NOT_FOUND', 'Institution not found');
@@ -133,7 +147,14 @@ export class KeyService {
     for (const slot of await this.deps.store.keys.getSlotsOfKeys(keys.map((k) => k.id))) {
       slotsByKey.set(slot.keyId, [...(slotsByKey.get(slot.keyId) ?? []), slot]);
     }
-    return keys.map((key) => ({ key, slots: slotsByKey.get(key.id) ?? [] }));
+    const listed = keys.map((key) => ({ key, slots: slotsByKey.get(key.id) ?? [] }));
+    if (filter.unusedFor === undefined) return listed;
+    const since = this.deps.clock.now().getTime() - durationMs(filter.unusedFor);
+    return listed.filter(
+      ({ key, slots }) =>
+        key.createdAt.getTime() <= since &&
+        slots.every((s) => s.lastUsedAt === null || s.lastUsedAt.getTime() <= since),
+    );
   }
 
   async get(ctx: RequestContext, keyId: string): Promise<KeyWithSlots> {

@@ -165,6 +165,34 @@ describe.each(testStores())('gateway on %s', (store) => {
     expect((await w.adminB.request('GET', `/keys/${key.key.id}/clients`)).status).toBe(404);
   });
 
+  it('lists the keys unused for a while (?unusedFor), by the last use the gateway recorded', async () => {
+    const HOUR = 3_600_000;
+    const used = await newKey({});
+    const idle = await newKey({});
+    const unused = async (duration: string) => {
+      const res = await w.adminA.request<{ keys: { id: string }[] }>(
+        'GET',
+        `/institutions/${w.insA}/keys?unusedFor=${duration}`,
+      );
+      expect(res.status, res.text).toBe(200);
+      return res.body.keys.map((k) => k.id).filter((id) => [used.key.id, idle.key.id].includes(id));
+    };
+    try {
+      expect(await unused('1h')).toEqual([]); // both created just now
+      offsetMs = 2 * HOUR;
+      expect((await call('/open', used.secrets.secondary)).status).toBe(200);
+      await kw.running.flushUsage();
+      expect(await unused('1h')).toEqual([idle.key.id]);
+      offsetMs = 4 * HOUR;
+      expect(await unused('1h')).toEqual([used.key.id, idle.key.id]);
+      expect(await unused('3h')).toEqual([idle.key.id]);
+    } finally {
+      offsetMs = 0;
+    }
+    const bad = await w.adminA.request('GET', `/institutions/${w.insA}/keys?unusedFor=30x`);
+    expect(bad.status).toBe(400);
+  });
+
   it('a route scope the key lacks → 403; a route without scope forwards', async () => {
     const key = await newKey({ scopes: ['profiles'] });
     await expectRefused(await call('/messages', key.secrets.primary), 403, 'FORBIDDEN');

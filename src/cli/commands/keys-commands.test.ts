@@ -137,6 +137,14 @@ describe('keys commands', () => {
     expect((await run(['keys', 'clients', 'key_2'])).stdout).toContain('No client seen yet');
   });
 
+  it('list --unused-for asks for keys unused that long, and checks the duration', async () => {
+    fake.api.on('GET', '/api/v1/institutions/ins_1/keys', { body: { keys: [] } });
+    const result = await run(['keys', 'list', 'ins_1', '--unused-for', '30d']);
+    expect(result.stdout).toBe('No keys.\n');
+    expect(fake.api.requests[0]?.url).toBe('/api/v1/institutions/ins_1/keys?unusedFor=30d');
+    expect((await run(['keys', 'list', 'ins_1', '--unused-for', 'a month'])).code).toBe(2);
+  });
+
   it('secrets prints both secrets', async () => {
     fake.api.on('GET', '/api/v1/keys/key_1/secrets', {
       body: { primary: PRIMARY, secondary: SECONDARY },

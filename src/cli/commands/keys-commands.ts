@@ -12,6 +12,7 @@ import type { CliIo } from '../cli-io.js';
 import { seg } from '../http-client.js';
 import {
   collect,
+  parseDuration,
   parseExpiry,
   parseExpiryOrNever,
   parseRateLimit,
@@ -31,6 +32,10 @@ import { printClients, printKeyDetails, printSecrets } from './key-output.js';
  * `keyward keys …`. Secrets are printed only by `create`, `secrets` and `regenerate`, the commands
  * whose purpose is to show them; every other output shows the hints (prefix + last 4).
  */
+
+interface ListOptions extends RemoteOptions {
+  unusedFor?: string;
+}
 
 interface CreateOptions extends RemoteOptions {
   name: string;
@@ -145,12 +150,18 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     .command('list')
     .description("list an institution's keys")
     .argument('<institutionId>')
+    .option(
+      '--unused-for <duration>',
+      'only keys with no request for this long, e.g. 30d, 12h (neither slot used)',
+      parseDuration,
+    )
     .addOption(urlOption())
     .addOption(jsonOption())
     .action(
-      remoteAction<RemoteOptions, [string]>(io, async (ctx, _opts, institutionId) => {
+      remoteAction<ListOptions, [string]>(io, async (ctx, opts, institutionId) => {
+        const query = opts.unusedFor === undefined ? '' : `?unusedFor=${opts.unusedFor}`;
         const { body } = await ctx.client.get<{ keys: KeyView[] }>(
-          `/api/v1/institutions/${seg(institutionId)}/keys`,
+          `/api/v1/institutions/${seg(institutionId)}/keys${query}`,
         );
         if (ctx.json) return ctx.printJson(body);
         const rows = body?.keys ?? [];

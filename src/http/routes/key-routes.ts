@@ -9,6 +9,7 @@ import {
   Key,
   KeyClients,
   KeyParams,
+  ListKeysQuery,
   RegenerateBody,
   Secrets,
   Slot,
@@ -27,6 +28,7 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
         summary: 'API keys of an institution (metadata only)',
         security: SESSION_OR_KEY,
         params: InstitutionParams,
+        querystring: ListKeysQuery,
         response: {
           200: Type.Object({ keys: Type.Array(Key) }),
           ...problems('badRequest', 'unauthenticated', 'forbidden', 'notFound'),
@@ -34,8 +36,8 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
       },
     },
     async (request) => ({
-      keys: (await keys.list(contextOf(request), request.params.institutionId)).map((k) =>
-        keyView(k.key, k.slots),
+      keys: (await keys.list(contextOf(request), request.params.institutionId, request.query)).map(
+        (k) => keyView(k.key, k.slots),
       ),
     }),
   );
