@@ -20,13 +20,8 @@ interface PendingClient {
   requests: number;
 }
 
-/** A slot's newest use and its clients, not yet written. */
-interface PendingSlot {
-  lastMs: number;
-  from: string | null;
-  userAgent: string | null;
-  readonly clients: Map<string, PendingClient>;
-}
+/** A slot's pending clients: address → user agent → client (null keys for unknown ones). */
+type PendingSlot = Map<string | null, Map<string | null, PendingClient>>;
 
 type PendingKey = Partial<Record<SlotName, PendingSlot>>;
 
@@ -37,9 +32,10 @@ type PendingKey = Partial<Record<SlotName, PendingSlot>>;
  * `flushIntervalMs` and on `close()`. The store never moves a last use backwards and merges
  * client rows, so flushes from several gateway nodes may arrive in any order.
  *
- * On the hot path `emit` is a few Map lookups and field writes; an event is never kept. Events
- * of retired secrets are not a use of the slot (it holds a newer secret); refusals of a valid
- * secret carry no slot and are not counted either.
+ * On the hot path `emit` is four Map lookups and a few field writes for a client already
+ * pending (no allocation); an event is never kept. A slot's last use is derived at the write
+ * (its most recently seen client). Events of retired secrets are not a use of the slot (it
+ * holds a newer secret); refusals of a valid secret carry no slot and are not counted either.
  */
 export class SlotUsageRecorder implements UsageSink {
   readonly #store: Pick<Store, 'transaction'>;
@@ -68,50 +64,46 @@ export class SlotUsageRecorder implements UsageSink {
     const { keyId, slot } = event;
     if (keyId === null || slot === null || event.outcome === 'RETIRED') return;
     const atMs = event.at.getTime();
-    this.#note(keyId, slot, {
-      clientIp: event.clientIp,
-      userAgent: event.userAgent,
-      firstMs: atMs,
-      lastMs: atMs,
-      requests: 1,
-    });
+    this.#note(keyId, slot, event.clientIp, event.userAgent, atMs, atMs, 1);
   }
 
-  #note(keyId: string, slot: SlotName, seen: PendingClient): void {
-    const clientKey = `${seen.clientIp ?? ''}\n${seen.userAgent ?? ''}`;
+  /** Adds an observation; allocates only for a client not pending yet. */
+  #note(
+    keyId: string,
+    slot: SlotName,
+    clientIp: string | null,
+    userAgent: string | null,
+    firstMs: number,
+    lastMs: number,
+    requests: number,
+  ): void {
     let key = this.#pending.get(keyId);
-    const use = key?.[slot];
-    const client = use?.clients.get(clientKey);
-    if (client === undefined && this.#pendingClients >= this.#maxPendingClients) {
+    let addresses = key?.[slot];
+    let agents = addresses?.get(clientIp);
+    const client = agents?.get(userAgent);
+    if (client !== undefined) {
+      client.requests += requests;
+      if (firstMs < client.firstMs) client.firstMs = firstMs;
+      if (lastMs > client.lastMs) client.lastMs = lastMs;
+      return;
+    }
+    if (this.#pendingClients >= this.#maxPendingClients) {
       this.#dropped += 1;
       return;
     }
-    if (use === undefined) {
-      if (key === undefined) {
-        key = {};
-        this.#pending.set(keyId, key);
-      }
-      key[slot] = {
-        lastMs: seen.lastMs,
-        from: seen.clientIp,
-        userAgent: seen.userAgent,
-        clients: new Map([[clientKey, { ...seen }]]),
-      };
-    } else {
-      if (seen.lastMs >= use.lastMs) {
-        use.lastMs = seen.lastMs;
-        use.from = seen.clientIp;
-        use.userAgent = seen.userAgent;
-      }
-      if (client === undefined) {
-        use.clients.set(clientKey, { ...seen });
-      } else {
-        client.requests += seen.requests;
-        if (seen.firstMs < client.firstMs) client.firstMs = seen.firstMs;
-        if (seen.lastMs > client.lastMs) client.lastMs = seen.lastMs;
-        return;
-      }
+    if (key === undefined) {
+      key = {};
+      this.#pending.set(keyId, key);
     }
+    if (addresses === undefined) {
+      addresses = new Map();
+      key[slot] = addresses;
+    }
+    if (agents === undefined) {
+      agents = new Map();
+      addresses.set(clientIp, agents);
+    }
+    agents.set(userAgent, { clientIp, userAgent, firstMs, lastMs, requests });
     this.#pendingClients += 1;
   }
 
@@ -133,30 +125,29 @@ export class SlotUsageRecorder implements UsageSink {
     this.#pending = new Map();
     this.#pendingClients = 0;
     const clients: SlotClient[] = [];
-    for (const [keyId, slots] of batch) {
-      for (const slot of SLOT_NAMES) {
-        for (const c of slots[slot]?.clients.values() ?? []) {
-          clients.push({
-            keyId,
-            slot,
-            clientIp: c.clientIp,
-            userAgent: c.userAgent,
-            firstSeenAt: new Date(c.firstMs),
-            lastSeenAt: new Date(c.lastMs),
-            requests: c.requests,
-          });
-        }
+    const lastUses: { keyId: string; slot: SlotName; newest: PendingClient }[] = [];
+    for (const [keyId, slot, pending] of clientsOf(batch)) {
+      let newest: PendingClient | undefined;
+      for (const c of pending) {
+        if (newest === undefined || c.lastMs >= newest.lastMs) newest = c;
+        clients.push({
+          keyId,
+          slot,
+          clientIp: c.clientIp,
+          userAgent: c.userAgent,
+          firstSeenAt: new Date(c.firstMs),
+          lastSeenAt: new Date(c.lastMs),
+          requests: c.requests,
+        });
       }
+      if (newest !== undefined) lastUses.push({ keyId, slot, newest });
     }
     try {
       await this.#store.transaction(async (tx) => {
-        for (const [keyId, slots] of batch) {
-          for (const slot of SLOT_NAMES) {
-            const use = slots[slot];
-            if (use === undefined) continue;
-            const { from, userAgent } = use;
-            await tx.keys.touchSlot(keyId, slot, { at: new Date(use.lastMs), from, userAgent });
-          }
+        // A slot's last use is its most recently seen client.
+        for (const { keyId, slot, newest } of lastUses) {
+          const { clientIp: from, userAgent } = newest;
+          await tx.keys.touchSlot(keyId, slot, { at: new Date(newest.lastMs), from, userAgent });
         }
         await tx.usage.recordClients(clients);
       });
@@ -166,15 +157,27 @@ export class SlotUsageRecorder implements UsageSink {
     }
   }
 
-  /**
-   * Puts a batch that could not be written back, merged with what arrived meanwhile. A slot's
-   * last use is its most recently seen client, so noting the clients restores it too.
-   */
+  /** Puts a batch that could not be written back, merged with what arrived meanwhile. */
   #restore(batch: Map<string, PendingKey>): void {
-    for (const [keyId, slots] of batch) {
-      for (const slot of SLOT_NAMES) {
-        for (const client of slots[slot]?.clients.values() ?? []) this.#note(keyId, slot, client);
+    for (const [keyId, slot, pending] of clientsOf(batch)) {
+      for (const c of pending) {
+        this.#note(keyId, slot, c.clientIp, c.userAgent, c.firstMs, c.lastMs, c.requests);
       }
+    }
+  }
+}
+
+/** Each pending slot of a batch with its clients. */
+function* clientsOf(
+  batch: Map<string, PendingKey>,
+): Generator<[string, SlotName, PendingClient[]]> {
+  for (const [keyId, slots] of batch) {
+    for (const slot of SLOT_NAMES) {
+      const addresses = slots[slot];
+      if (addresses === undefined) continue;
+      const pending: PendingClient[] = [];
+      for (const agents of addresses.values()) pending.push(...agents.values());
+      yield [keyId, slot, pending];
     }
   }
 }
