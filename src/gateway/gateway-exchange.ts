@@ -267,6 +267,7 @@ export class Exchange implements ForwardExchange {
     const userAgent = this.req.headers['user-agent'];
     const event: UsageEvent = {
       at: this.at,
+      requestId: this.requestId,
       keyId: this.keyId,
       institutionId: this.institutionId,
       slot: this.slot,

@@ -6,6 +6,8 @@ import type { SlotName } from '../core/model.js';
  */
 export interface UsageEvent {
   readonly at: Date;
+  /** The request's id (the `X-Request-Id` answered to the client). */
+  readonly requestId: string;
   /** Null when the secret did not identify a key (missing, malformed, unknown). */
   readonly keyId: string | null;
   readonly institutionId: string | null;

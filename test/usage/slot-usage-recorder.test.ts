@@ -45,6 +45,7 @@ function use(
 ): UsageEvent {
   return {
     at: new Date(atMs),
+    requestId: 'req_test',
     keyId,
     institutionId: 'ins_x',
     slot,

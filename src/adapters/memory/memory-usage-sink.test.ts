@@ -6,6 +6,7 @@ import { MemoryUsageSink } from './memory-usage-sink.js';
 function event(n: number): UsageEvent {
   return {
     at: new Date(Date.UTC(2030, 0, 1) + n),
+    requestId: 'req_test',
     keyId: `key_${n}`,
     institutionId: 'ins_1',
     slot: 'primary',
