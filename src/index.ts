@@ -7,6 +7,11 @@ export type { Config } from './config/config.js';
 export { loadConfig } from './config/config.js';
 export { generateSecret, parseSecret } from './core/secret-format.js';
 export {
+  checkWebhookSignature,
+  verifyWebhookSignature,
+  type WebhookVerdict,
+} from './core/webhook-signature.js';
+export {
   type CreateVerifierOptions,
   createVerifier,
   type EmbeddedVerifier,

@@ -12,6 +12,7 @@ export interface InstitutionView {
   readonly settings: {
     readonly operatorsMayViewSecrets: boolean;
     readonly defaultRateLimit: RateLimit | null;
+    readonly unusedAlertDays?: number | null;
     readonly rateLimit: RateLimit | null;
   };
   readonly createdAt: string;

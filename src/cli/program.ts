@@ -7,7 +7,9 @@ import { registerAuthCommands } from './commands/auth-commands.js';
 import { registerInstitutionsCommands } from './commands/institutions-commands.js';
 import { registerKeysCommands } from './commands/keys-commands.js';
 import { registerMembersCommands } from './commands/members-commands.js';
+import { registerMonitoringCommands } from './commands/monitoring-commands.js';
 import { registerPasswordCommand } from './commands/password-command.js';
+import { registerWebhooksCommands } from './commands/webhooks-commands.js';
 import { parsePort } from './option-parsers.js';
 import { guard } from './remote-command.js';
 
@@ -140,6 +142,8 @@ export function createProgram(local: LocalCommands, io: CliIo = defaultCliIo()):
   registerInstitutionsCommands(program, io);
   registerMembersCommands(program, io);
   registerKeysCommands(program, io);
+  registerMonitoringCommands(program, io);
+  registerWebhooksCommands(program, io);
   registerAuditCommands(program, io, (opts) => local.auditVerify(opts));
   return program;
 }

@@ -65,6 +65,39 @@ const FileSchema = Type.Object(
           /** Failed authentications allowed per source IP per window before 429. */
           maxFailuresPerIp: Type.Optional(Type.Integer({ minimum: 1 })),
           failureWindowSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** Also serve GET /metrics on the gateway port (a `--role gateway` node has no admin port). */
+          metrics: Type.Optional(Type.Boolean()),
+          /** One access-log line per gateway request, at info. Default true. */
+          accessLog: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    usage: Type.Optional(
+      Type.Object(
+        {
+          /** Persist usage (last use, clients, rollups, raw events, alerts); false: none of it. */
+          persist: Type.Optional(Type.Boolean()),
+          /** Which raw events are kept: every request, refused/failed ones only, or none. */
+          rawEvents: Type.Optional(
+            Type.Union([Type.Literal('all'), Type.Literal('refused'), Type.Literal('off')]),
+          ),
+          retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+          rollupRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+          flushIntervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+          /** Hours after a key's first use during which its networks are learned silently. */
+          newNetworkLearningHours: Type.Optional(Type.Integer({ minimum: 0, maximum: 24 * 365 })),
+          /** Failed authentications from one address within a minute that raise an alert. */
+          failedAuthBurst: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    metrics: Type.Optional(
+      Type.Object(
+        {
+          /** SHA-256 (hex) of the bearer token scrapers of GET /metrics must send. */
+          tokenSha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
         },
         { additionalProperties: false },
       ),
@@ -120,12 +153,31 @@ export interface Config {
     readonly upstreamTimeoutMs: number;
     readonly maxFailuresPerIp: number;
     readonly failureWindowSeconds: number;
+    /** `GET /metrics` on the gateway port too (it is always on the admin port). */
+    readonly metrics: boolean;
+    /** One access-log line per gateway request. */
+    readonly accessLog: boolean;
   };
   /**
    * Credentials of `POST /api/v1/verify`: SHA-256 (hex) of each verifier token, from the config
    * file and from `KEYWARD_VERIFIER_TOKENS` (comma-separated tokens, hashed at load).
    */
+  readonly usage: {
+    readonly persist: boolean;
+    readonly rawEvents: 'all' | 'refused' | 'off';
+    readonly retentionDays: number;
+    readonly rollupRetentionDays: number;
+    readonly flushIntervalMs: number;
+    readonly newNetworkLearningHours: number;
+    readonly failedAuthBurst: number;
+  };
   readonly verifierTokenSha256: readonly string[];
+  /**
+   * `GET /metrics`: SHA-256 (hex) of the bearer token scrapers must send, from
+   * `KEYWARD_METRICS_TOKEN` (hashed at load) or the config file's `metrics.tokenSha256`; null:
+   * no token (keep the port private).
+   */
+  readonly metrics: { readonly tokenSha256: string | null };
   readonly bootstrap: { readonly email: string; readonly password: string | null };
   /** Raw keyring material from the environment (`1:<base64>,2:<base64>`), if given. */
   readonly keyringEnv: { readonly peppers: string | null; readonly masterKeys: string | null };
@@ -183,6 +235,13 @@ function readConfigFile(path: string, explicit: boolean): ConfigFile {
   return parsed;
 }
 
+/** The metrics scrape token's SHA-256: `KEYWARD_METRICS_TOKEN` (hashed here) beats the file's. */
+function metricsTokenSha256(env: Env, file: ConfigFile): string | null {
+  const token = nonEmpty(env.KEYWARD_METRICS_TOKEN);
+  if (token !== null) return createHash('sha256').update(token).digest('hex');
+  return file.metrics?.tokenSha256 ?? null;
+}
+
 /** Builds the frozen configuration from flags, environment and the optional config file. */
 export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
   const explicitFile = overrides.config ?? nonEmpty(env.KEYWARD_CONFIG);
@@ -224,6 +283,17 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
       upstreamTimeoutMs: file.gateway?.upstreamTimeoutMs ?? 30_000,
       maxFailuresPerIp: file.gateway?.maxFailuresPerIp ?? 30,
       failureWindowSeconds: file.gateway?.failureWindowSeconds ?? 60,
+      metrics: file.gateway?.metrics ?? false,
+      accessLog: file.gateway?.accessLog ?? true,
+    },
+    usage: {
+      persist: file.usage?.persist ?? true,
+      rawEvents: file.usage?.rawEvents ?? 'refused',
+      retentionDays: file.usage?.retentionDays ?? 7,
+      rollupRetentionDays: file.usage?.rollupRetentionDays ?? 90,
+      flushIntervalMs: file.usage?.flushIntervalMs ?? 5_000,
+      newNetworkLearningHours: file.usage?.newNetworkLearningHours ?? 7 * 24,
+      failedAuthBurst: file.usage?.failedAuthBurst ?? 20,
     },
     verifierTokenSha256: [
       ...(file.verifier?.tokenSha256 ?? []),
@@ -233,6 +303,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
         .filter((t) => t !== '')
         .map((t) => createHash('sha256').update(t).digest('hex')),
     ],
+    metrics: { tokenSha256: metricsTokenSha256(env, file) },
     bootstrap: {
       email: (nonEmpty(env.KEYWARD_ADMIN_EMAIL) ?? 'admin@keyward.local').toLowerCase(),
       password: nonEmpty(env.KEYWARD_ADMIN_PASSWORD),

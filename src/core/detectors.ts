@@ -16,6 +16,8 @@ export interface ObservedEvent {
   readonly keyId: string | null;
   readonly institutionId: string | null;
   readonly slot: SlotName | null;
+  /** For a retired secret: when its slot was regenerated away from it. */
+  readonly retiredAt?: Date | null;
   readonly clientIp: string | null;
   readonly userAgent: string | null;
   /** `OK` or a refusal (`NOT_FOUND`, `RETIRED`, `IP_NOT_ALLOWED`, …). */
@@ -92,6 +94,7 @@ function capOldest<K, V>(map: Map<K, V>, max: number): void {
 export function detectRetiredUse(event: ObservedEvent): Finding | null {
   if (event.outcome !== 'RETIRED' || event.keyId === null) return null;
   return finding(event, 'RETIRED_SECRET_USED', 'high', {
+    regeneratedAt: event.retiredAt?.toISOString() ?? null,
     clientIp: event.clientIp,
     userAgent: event.userAgent,
   });
@@ -353,7 +356,8 @@ export function detectUnused(slots: readonly SlotUse[], thresholdMs: number, now
       institutionId: use.institutionId,
       keyId: use.keyId,
       slot: use.slot,
-      subject: null,
+      // One alert per idle slot (they are regenerated or removed one at a time).
+      subject: use.slot,
       at: now,
       evidence: {
         lastUsedAt: use.lastUsedAt === null ? null : use.lastUsedAt.toISOString(),

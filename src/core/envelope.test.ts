@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openSecret, type SecretContext, sealSecret } from './envelope.js';
+import { openSecret, openValue, type SecretContext, sealSecret, sealValue } from './envelope.js';
 import { AppError } from './errors.js';
 import { buildKeyring } from './keyring.js';
 import type { SealedSecret } from './model.js';
@@ -114,5 +114,32 @@ describe('sealSecret / openSecret', () => {
 
   it('refuses to seal under an ambiguous context', () => {
     expect(() => sealSecret(SECRET, { ...CTX, keyId: 'key|1' }, keyring1)).toThrow(AppError);
+  });
+});
+
+describe('sealValue / openValue (any recoverable secret, e.g. a webhook signing secret)', () => {
+  const WEBHOOK_AAD = ['webhook', 'ins_A', 'whk_1'];
+
+  it('round-trips under its AAD parts, and a key slot context is the same as its parts', () => {
+    const sealed = sealValue('whsec_abc', WEBHOOK_AAD, keyring1);
+    expect(openValue(sealed, WEBHOOK_AAD, keyring1)).toBe('whsec_abc');
+    const slot = sealSecret(SECRET, CTX, keyring1);
+    expect(openValue(slot, ['ins_A', 'key_1', 'primary'], keyring1)).toBe(SECRET);
+  });
+
+  it('opens for no other row, tenant or kind of secret', () => {
+    const sealed = sealValue('whsec_abc', WEBHOOK_AAD, keyring1);
+    for (const aad of [
+      ['webhook', 'ins_B', 'whk_1'],
+      ['webhook', 'ins_A', 'whk_2'],
+      ['ins_A', 'whk_1', 'primary'],
+    ]) {
+      expectDecryptFailed(() => openValue(sealed, aad, keyring1));
+    }
+  });
+
+  it('refuses empty or ambiguous AAD parts', () => {
+    expect(() => sealValue('x', [], keyring1)).toThrow(AppError);
+    expect(() => sealValue('x', ['webhook', 'ins|A', 'whk_1'], keyring1)).toThrow(AppError);
   });
 });

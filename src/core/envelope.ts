@@ -27,20 +27,14 @@ const DATA_KEY_BYTES = 32;
 const WRAP_END = 1 + NONCE_BYTES + DATA_KEY_BYTES + TAG_BYTES;
 const MIN_BYTES = WRAP_END + NONCE_BYTES + TAG_BYTES;
 
-function contextString(context: SecretContext): string {
-  return `${context.institutionId}|${context.keyId}|${context.slot}`;
+/** The AAD parts of a key slot's secret: `institutionId|keyId|slot`. */
+function slotAad(context: SecretContext): readonly string[] {
+  return [context.institutionId, context.keyId, context.slot];
 }
 
 /** `|` inside a part would make two different contexts produce the same AAD. */
-function isUnambiguous(context: SecretContext): boolean {
-  return (
-    typeof context.institutionId === 'string' &&
-    typeof context.keyId === 'string' &&
-    typeof context.slot === 'string' &&
-    !context.institutionId.includes('|') &&
-    !context.keyId.includes('|') &&
-    !context.slot.includes('|')
-  );
+function isUnambiguous(aad: readonly string[]): boolean {
+  return aad.length > 0 && aad.every((part) => typeof part === 'string' && !part.includes('|'));
 }
 
 function gcmSeal(key: Buffer, nonce: Buffer, aad: string, plaintext: Buffer): Buffer[] {
@@ -58,11 +52,29 @@ function gcmOpen(key: Buffer, nonce: Buffer, aad: string, body: Buffer, tag: Buf
 
 /** AES-256-GCM under a fresh data key wrapped by the current master key. */
 export function sealSecret(secret: string, context: SecretContext, keyring: Keyring): SealedSecret {
-  if (!isUnambiguous(context)) {
+  return sealValue(secret, slotAad(context), keyring);
+}
+
+/** Throws AppError DECRYPT_FAILED when the key is unknown, the data was altered or the context differs. */
+export function openSecret(sealed: SealedSecret, context: SecretContext, keyring: Keyring): string {
+  return openValue(sealed, slotAad(context), keyring);
+}
+
+/**
+ * `sealSecret` for any secret the server must recover (e.g. a webhook's signing secret): the AAD
+ * is `aad.join('|')`. Give each kind of secret its own first part (key slots start with an
+ * institution id, webhooks with `webhook`) so a ciphertext of one kind never opens as another.
+ */
+export function sealValue(
+  secret: string,
+  aadParts: readonly string[],
+  keyring: Keyring,
+): SealedSecret {
+  if (!isUnambiguous(aadParts)) {
     throw new AppError('INTERNAL', 'Secret context parts must be strings without "|"');
   }
   const master = keyring.currentMasterKey;
-  const aad = contextString(context);
+  const aad = aadParts.join('|');
   const dataKey = randomBytes(DATA_KEY_BYTES);
   const plaintext = Buffer.from(secret, 'utf8');
   try {
@@ -84,11 +96,15 @@ export function sealSecret(secret: string, context: SecretContext, keyring: Keyr
   }
 }
 
-/** Throws AppError DECRYPT_FAILED when the key is unknown, the data was altered or the context differs. */
-export function openSecret(sealed: SealedSecret, context: SecretContext, keyring: Keyring): string {
+/** `openSecret` for a value sealed with `sealValue` and the same AAD parts. */
+export function openValue(
+  sealed: SealedSecret,
+  aadParts: readonly string[],
+  keyring: Keyring,
+): string {
   // One error for every cause: the reason would only help someone probing the ciphertext.
   const master: MasterKey | undefined = keyring.masterKeys.get(sealed.masterKeyId);
-  if (!master || !isUnambiguous(context) || typeof sealed.ciphertext !== 'string') {
+  if (!master || !isUnambiguous(aadParts) || typeof sealed.ciphertext !== 'string') {
     throw new AppError('DECRYPT_FAILED');
   }
   const raw = Buffer.from(sealed.ciphertext, 'base64url');
@@ -100,7 +116,7 @@ export function openSecret(sealed: SealedSecret, context: SecretContext, keyring
   ) {
     throw new AppError('DECRYPT_FAILED');
   }
-  const aad = contextString(context);
+  const aad = aadParts.join('|');
   let dataKey: Buffer | undefined;
   try {
     const wrapNonce = raw.subarray(1, 1 + NONCE_BYTES);

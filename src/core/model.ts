@@ -28,12 +28,15 @@ export interface InstitutionSettings {
   readonly defaultRateLimit: RateLimit | null;
   /** Aggregate limit over all keys of the institution together, or null for none. */
   readonly rateLimit: RateLimit | null;
+  /** A slot unused this many days raises a (low-severity) UNUSED alert; null: never. */
+  readonly unusedAlertDays: number | null;
 }
 
 export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
   operatorsMayViewSecrets: false,
   defaultRateLimit: null,
   rateLimit: null,
+  unusedAlertDays: 90,
 });
 
 export interface Institution {

@@ -23,6 +23,8 @@ export type Verdict =
       readonly valid: false;
       readonly code: VerifyFailure;
       readonly key?: ApiKey;
+      /** The slot the secret matched, when it was a live one (monitoring: which slot misbehaves). */
+      readonly slot?: VerifiedSlot;
       readonly retired?: RetiredSecret;
     };
 
@@ -45,36 +47,37 @@ const NOT_FOUND: Verdict = Object.freeze({ valid: false, code: 'NOT_FOUND' });
  * A key of another kind than asked is refused as FORBIDDEN_SCOPE.
  * (Rate limiting is applied by the caller after a valid verdict.)
  *
- * Refusals about a known key carry the key so callers can log and alert on them. A key in an
+ * Refusals about a known key carry the key (and the matched slot) so callers can log and alert on them. A key in an
  * unknown state, or with `deletedAt` set, is refused as CANCELLED (fail closed). Throws only if a
  * stored CIDR is invalid, which the gateway turns into a 503 (it fails closed).
  */
 export function decideVerdict(match: DigestMatchLike | null, req: VerifyRequest): Verdict {
   if (match === null) return NOT_FOUND;
   if (match.kind === 'retired') return { valid: false, code: 'RETIRED', retired: match.retired };
-  const key = match.key;
+  const { key, slot } = match;
   const deleted = (key.deletedAt ?? null) !== null;
   if (key.state !== 'active' || deleted) {
     return {
       valid: false,
       code: key.state === 'suspended' && !deleted ? 'SUSPENDED' : 'CANCELLED',
       key,
+      slot,
     };
   }
   if (key.expiresAt !== null && key.expiresAt.getTime() <= req.now.getTime()) {
-    return { valid: false, code: 'EXPIRED', key };
+    return { valid: false, code: 'EXPIRED', key, slot };
   }
   if (
     (req.kind !== undefined && key.kind !== req.kind) ||
     (req.scope !== undefined && !key.scopes.includes(req.scope))
   ) {
-    return { valid: false, code: 'FORBIDDEN_SCOPE', key };
+    return { valid: false, code: 'FORBIDDEN_SCOPE', key, slot };
   }
   if (
     key.allowedCidrs.length > 0 &&
     (req.clientIp === undefined || !ipInCidrs(req.clientIp, key.allowedCidrs))
   ) {
-    return { valid: false, code: 'IP_NOT_ALLOWED', key };
+    return { valid: false, code: 'IP_NOT_ALLOWED', key, slot };
   }
-  return { valid: true, key, slot: match.slot };
+  return { valid: true, key, slot };
 }

@@ -160,6 +160,7 @@ export class Exchange implements ForwardExchange {
   keyId: string | null = null;
   institutionId: string | null = null;
   slot: SlotName | null = null;
+  retiredAt: Date | null = null;
   rateLimit: RateLimitInfo | null = null;
   retryAfterSeconds = 1;
   upstreamStatus = 0;
@@ -216,10 +217,12 @@ export class Exchange implements ForwardExchange {
     if (result.key !== undefined) {
       this.keyId = result.key.id;
       this.institutionId = result.key.institutionId;
+      if (result.slot !== undefined) this.slot = result.slot.slot;
     } else if (result.retired !== undefined) {
       this.keyId = result.retired.keyId;
       this.institutionId = result.retired.institutionId;
       this.slot = result.retired.slot;
+      this.retiredAt = result.retired.retiredAt;
     }
     if (result.rateLimit) this.rateLimit = result.rateLimit;
     if (result.code === 'RATE_LIMITED') {
@@ -271,6 +274,7 @@ export class Exchange implements ForwardExchange {
       keyId: this.keyId,
       institutionId: this.institutionId,
       slot: this.slot,
+      retiredAt: this.retiredAt,
       route: this.runtime === null ? null : this.runtime.route.path,
       status,
       latencyMs: performance.now() - this.startedAt,

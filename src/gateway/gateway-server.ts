@@ -6,7 +6,10 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { bearerMatches } from '../core/bearer-token.js';
+import { AppError } from '../core/errors.js';
 import type { VerifyFailure } from '../core/verify-decision.js';
+import type { MetricsEndpoint } from '../ports/metrics-exposition.js';
 import type { VerifyResult } from '../services/verifier-types.js';
 import { extractSecret } from './extract-secret.js';
 import { upstreamRequestHeaders } from './forwarder.js';
@@ -34,6 +37,8 @@ import { normalizePath, upstreamPath } from './route-table.js';
 export interface GatewayOptions extends GatewayCoreOptions {
   /** How long `close()` lets requests in flight finish before cutting them (default 10 s). */
   readonly closeGraceMs?: number;
+  /** Serve `GET /metrics` on this port too (config `gateway.metrics`); never forwarded. */
+  readonly metrics?: MetricsEndpoint | null;
 }
 
 export interface Gateway {
@@ -72,17 +77,26 @@ function identityHeaders(core: GatewayCore, institutionId: string, keyId: string
 }
 
 /** Decides and answers (or forwards) one request. Never rejects: a fault becomes a 500. */
-async function serve(core: GatewayCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  core: GatewayCore,
+  metrics: MetricsEndpoint | null,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const exchange = new Exchange(core, req, res);
   try {
-    await decide(core, exchange);
+    await decide(core, metrics, exchange);
   } catch (err) {
     core.logger.error({ requestId: exchange.requestId, err: errorFacts(err) }, 'gateway fault');
     exchange.reject('INTERNAL', 'INTERNAL');
   }
 }
 
-async function decide(core: GatewayCore, exchange: Exchange): Promise<void> {
+async function decide(
+  core: GatewayCore,
+  metrics: MetricsEndpoint | null,
+  exchange: Exchange,
+): Promise<void> {
   const { req } = exchange;
   const url = req.url ?? '/';
   const questionMark = url.indexOf('?');
@@ -90,6 +104,13 @@ async function decide(core: GatewayCore, exchange: Exchange): Promise<void> {
   if (path === null) return exchange.reject('BAD_PATH', 'BAD_PATH');
   if (path === HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
     return answerHealth(core, exchange);
+  }
+  if (
+    metrics !== null &&
+    path === METRICS_PATH &&
+    (req.method === 'GET' || req.method === 'HEAD')
+  ) {
+    return answerMetrics(core, metrics, exchange);
   }
   const route = core.match(path);
   if (route === null) return exchange.reject('NO_ROUTE', 'NO_ROUTE');
@@ -160,6 +181,57 @@ async function answerHealth(core: GatewayCore, exchange: Exchange): Promise<void
   res.end(exchange.req.method === 'HEAD' ? undefined : body);
 }
 
+/**
+ * Prometheus metrics on the gateway port (config `gateway.metrics`: a `--role gateway` node has
+ * no admin port). Like health: no API key, never forwarded, not a usage event. Asks for the
+ * metrics bearer token when one is configured.
+ */
+export const METRICS_PATH = '/metrics';
+
+async function answerMetrics(
+  core: GatewayCore,
+  endpoint: MetricsEndpoint,
+  exchange: Exchange,
+): Promise<void> {
+  const { req, res, requestId } = exchange;
+  const headers: Record<string, string | number> = {
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+  };
+  let status = 200;
+  let body: string;
+  if (
+    endpoint.tokenSha256 !== null &&
+    !bearerMatches(req.headers.authorization, endpoint.tokenSha256)
+  ) {
+    status = 401;
+    body = JSON.stringify({
+      type: 'urn:keyward:problem:UNAUTHENTICATED',
+      title: 'Authentication required',
+      status,
+      detail: 'Send the metrics token as a bearer token',
+      code: 'UNAUTHENTICATED',
+      requestId,
+    });
+    headers['content-type'] = 'application/problem+json';
+    headers['www-authenticate'] = 'Bearer realm="keyward-metrics"';
+  } else {
+    try {
+      body = await endpoint.exposition.render();
+      headers['content-type'] = endpoint.exposition.contentType;
+    } catch (err) {
+      core.logger.error({ requestId, err: errorFacts(err) }, 'metrics could not be rendered');
+      status = 500;
+      body = problemJson(core.problems.INTERNAL, requestId);
+      headers['content-type'] = 'application/problem+json';
+    }
+  }
+  if (exchange.clientGone()) return;
+  headers['content-length'] = Buffer.byteLength(body);
+  res.writeHead(status, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 /** The HTTP parser refused the request: answer problem+json instead of Node's bare 400. */
 function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
@@ -191,8 +263,16 @@ function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const core = new GatewayCore(options);
+  const metrics = options.metrics ?? null;
+  // GET /metrics is answered before routing: a route of its own there would never see a GET.
+  if (metrics !== null && core.match(METRICS_PATH)?.path === METRICS_PATH) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `gateway.metrics serves ${METRICS_PATH} on the gateway port: no route may use that path`,
+    );
+  }
   const server = createServer(function onGatewayRequest(req, res) {
-    void serve(core, req, res);
+    void serve(core, metrics, req, res);
   });
   server.on('clientError', onClientError);
   const closeGraceMs = options.closeGraceMs ?? 10_000;

@@ -6,12 +6,15 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { newId } from '../core/ids.js';
 import { maskSecrets } from '../core/secret-mask.js';
+import type { MetricsEndpoint } from '../ports/metrics-exposition.js';
 import type { AuditService } from '../services/audit-service.js';
 import type { AuthService } from '../services/auth-service.js';
 import type { InstitutionService } from '../services/institution-service.js';
 import type { KeyService } from '../services/key-service.js';
 import type { MemberService } from '../services/member-service.js';
+import type { MonitoringService } from '../services/monitoring-service.js';
 import type { SecretVerifier } from '../services/verifier-types.js';
+import type { WebhookService } from '../services/webhook-service.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerConsole } from './console-static.js';
 import { errorToProblem, problemBody, sendProblem } from './problem.js';
@@ -20,7 +23,10 @@ import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerInstitutionRoutes } from './routes/institution-routes.js';
 import { registerKeyRoutes } from './routes/key-routes.js';
+import { registerMetricsRoute } from './routes/metrics-route.js';
+import { registerMonitoringRoutes } from './routes/monitoring-routes.js';
 import { registerVerifyRoutes } from './routes/verify-routes.js';
+import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { Problem } from './schemas.js';
 
 export interface AdminAppDeps {
@@ -28,12 +34,16 @@ export interface AdminAppDeps {
   readonly institutions: InstitutionService;
   readonly members: MemberService;
   readonly keys: KeyService;
+  readonly monitoring: MonitoringService;
   readonly audit: AuditService;
   readonly verifier: SecretVerifier;
+  readonly webhooks: WebhookService;
   readonly logger: FastifyBaseLogger;
   readonly trustedProxies: readonly string[];
   readonly secureCookies: boolean;
   readonly version: string;
+  /** `GET /metrics` (Prometheus); null or missing: not served. */
+  readonly metrics?: MetricsEndpoint | null;
   /** The built web console (Vite output) served at `/`; null or missing: a "not built" note. */
   readonly consoleDir?: string | null;
 }
@@ -143,13 +153,16 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
       registerInstitutionRoutes(typed, { institutions: deps.institutions, members: deps.members });
       registerKeyRoutes(typed, { keys: deps.keys });
       registerAuditRoutes(typed, { audit: deps.audit });
+      registerMonitoringRoutes(typed, { monitoring: deps.monitoring });
       registerVerifyRoutes(typed, { verifier: deps.verifier });
+      registerWebhookRoutes(typed, { webhooks: deps.webhooks });
       typed.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );
     },
     { prefix: API_PREFIX },
   );
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   await registerConsole(app, deps.consoleDir ?? null);
   return app;
 }

@@ -3,8 +3,8 @@ import { idPattern } from '../core/ids.js';
 
 /** JSON schemas of the admin API: the single source for validation, serialisation and OpenAPI. */
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const DateTime = Type.String({ format: 'date-time' });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const DateTime = Type.String({ format: 'date-time' });
 
 export const InstitutionId = Type.String({
   pattern: idPattern('ins'),
@@ -54,6 +54,7 @@ export const InstitutionSettings = Type.Object({
   operatorsMayViewSecrets: Type.Boolean(),
   defaultRateLimit: Nullable(RateLimit),
   rateLimit: Nullable(RateLimit),
+  unusedAlertDays: Nullable(Type.Integer({ minimum: 1, maximum: 3650 })),
 });
 
 export const Institution = Type.Object({
@@ -82,6 +83,15 @@ export const UpdateInstitutionBody = Type.Object(
           operatorsMayViewSecrets: Type.Optional(Type.Boolean()),
           defaultRateLimit: Type.Optional(Nullable(RateLimit)),
           rateLimit: Type.Optional(Nullable(RateLimit)),
+          unusedAlertDays: Type.Optional(
+            Nullable(
+              Type.Integer({
+                minimum: 1,
+                maximum: 3650,
+                description: 'Raise an UNUSED alert for a slot idle this many days; null: never',
+              }),
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

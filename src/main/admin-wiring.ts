@@ -7,13 +7,16 @@ import { buildAdminApp } from '../http/admin-app.js';
 import type { AdminApp } from '../http/route-kit.js';
 import type { Clock } from '../ports/clock.js';
 import type { KeyInvalidation } from '../ports/key-invalidation.js';
+import type { MetricsEndpoint } from '../ports/metrics-exposition.js';
 import type { Store } from '../ports/store.js';
 import { AuditService } from '../services/audit-service.js';
 import { AuthService } from '../services/auth-service.js';
 import { InstitutionService } from '../services/institution-service.js';
 import { KeyService } from '../services/key-service.js';
 import { MemberService } from '../services/member-service.js';
+import { MonitoringService } from '../services/monitoring-service.js';
 import type { SecretVerifier } from '../services/verifier-types.js';
+import { WebhookService } from '../services/webhook-service.js';
 import { VERSION } from './version.js';
 
 /** `<package root>/dist/web`, from both `src/main/` (tests) and `dist/main/` (built). */
@@ -34,6 +37,10 @@ export async function wireAdmin(deps: {
   verifier: SecretVerifier;
   logger: FastifyBaseLogger;
   consoleDir?: string;
+  /** `GET /metrics` on the admin port. */
+  metrics?: MetricsEndpoint;
+  /** Asks the webhook delivery worker of this process to poll now. */
+  deliverWebhooksSoon: () => void;
 }): Promise<AdminWiring> {
   const { config, store, keyring, clock } = deps;
   const auth = new AuthService({
@@ -68,12 +75,20 @@ export async function wireAdmin(deps: {
       invalidation: deps.invalidation,
     }),
     audit: new AuditService({ store }),
+    monitoring: new MonitoringService({ store, clock }),
     verifier: deps.verifier,
+    webhooks: new WebhookService({
+      store,
+      clock,
+      keyring,
+      deliverSoon: deps.deliverWebhooksSoon,
+    }),
     logger: deps.logger,
     trustedProxies: config.admin.trustedProxies,
     secureCookies: config.admin.secureCookies,
     version: VERSION,
     consoleDir: deps.consoleDir ?? DEFAULT_CONSOLE_DIR,
+    metrics: deps.metrics ?? null,
   });
   return { app, bootstrap };
 }

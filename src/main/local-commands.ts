@@ -33,7 +33,9 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
   return {
     async serve(opts) {
       const config = configFrom(opts);
-      const logger = createLogger(config.logLevel);
+      const logger = createLogger(config.logLevel, undefined, {
+        secretHeaders: [config.gateway.header],
+      });
       const role = opts.role ?? 'all';
       const running = await startKeyward(config, { logger, role });
       out('');

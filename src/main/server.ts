@@ -2,17 +2,30 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { loadKeyring } from '../adapters/keyring/file-keyring.js';
 import { MemoryKeyEventBus } from '../adapters/memory/memory-key-event-bus.js';
+import { UndiciWebhookTransport } from '../adapters/webhook/undici-webhook-transport.js';
 import type { Config } from '../config/config.js';
 import { errorFacts } from '../gateway/gateway-exchange.js';
 import { createGateway, type Gateway } from '../gateway/gateway-server.js';
 import type { AdminApp } from '../http/route-kit.js';
 import { type Clock, systemClock } from '../ports/clock.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
-import { SlotUsageRecorder } from '../services/slot-usage-recorder.js';
+import type { UsageSink } from '../ports/usage-sink.js';
+import { fanOutUsage } from '../services/usage-fanout.js';
+import { UsageMaintenance } from '../services/usage-maintenance.js';
+import type { UsagePipeline, UsageStats } from '../services/usage-pipeline.js';
+import { WebhookDeliveryWorker } from '../services/webhook-delivery.js';
+import { WebhookNotifier } from '../services/webhook-notifier.js';
+import { createMonitoring } from './monitoring-wiring.js';
 import { openStore } from './open-store.js';
-import { createServerVerifier } from './verification.js';
+import { startUsagePipeline } from './usage-wiring.js';
+import { createServerVerifier, timedVerifier } from './verification.js';
+import { VERSION } from './version.js';
 
 export type Role = 'all' | 'admin' | 'gateway';
+
+/** The gateway's sink when usage is not persisted (`usage.persist: false`). */
+const NO_USAGE: UsageSink = { emit() {} };
 
 export interface RunningKeyward {
   /** Null when this process does not run the admin API (`--role gateway`). */
@@ -23,8 +36,14 @@ export interface RunningKeyward {
   readonly store: Store;
   /** Set on the very first start: the bootstrap operator (password only when generated). */
   readonly bootstrap: { readonly email: string; readonly password: string | null } | null;
-  /** Writes the gateway's pending per-slot last uses now (otherwise every 5 s, and on close). */
+  /** Writes the gateway's pending usage now (otherwise every `usage.flushIntervalMs`, and on close). */
   flushUsage(): Promise<void>;
+  /** What the usage pipeline wrote and dropped; null without a gateway or with `usage.persist` off. */
+  usageStats(): UsageStats | null;
+  /** Queues outbound events (webhooks) inside a store transaction; every role has one. */
+  readonly notifier: Notifier;
+  /** Sends every webhook delivery due now and waits for the outcomes (otherwise polled each 1 s). */
+  deliverWebhooksNow(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,13 +72,27 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
   // The data directory holds the keyring and the SQLite file: only its owner may enter it.
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(config);
+  const monitoring = createMonitoring(config, options.logger);
+  const { metrics } = monitoring;
   let admin: AdminApp | null = null;
   let gateway: Gateway | null = null;
-  let slotUsage: SlotUsageRecorder | null = null;
+  let usage: UsagePipeline | null = null;
+  let maintenance: UsageMaintenance | null = null;
+  let webhookTransport: UndiciWebhookTransport | null = null;
+  let webhookWorker: WebhookDeliveryWorker | null = null;
   const closeAll = async () => {
     await Promise.all([admin?.close(), gateway?.close()]);
-    // After the gateway has stopped, so the uses of its last requests are written too.
-    await slotUsage?.close();
+    // The access lines of the gateway's last requests.
+    monitoring.close();
+    // After the gateway has stopped, so its last requests are written too.
+    if (usage !== null) {
+      await usage.close();
+      options.logger.info({ usage: usage.stats() }, 'usage written on shutdown');
+    }
+    await maintenance?.close();
+    // Last before the store: sends in flight finish and are recorded (each bounded to 10 s).
+    await webhookWorker?.close();
+    await webhookTransport?.close();
     await store.close();
   };
   try {
@@ -70,15 +103,33 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
       ...(config.keyringEnv.masterKeys !== null && { masterKeyEnv: config.keyringEnv.masterKeys }),
       generateIfMissing: runsAdmin,
     });
-    const events = new MemoryKeyEventBus();
-    const verifier = createServerVerifier({
-      config,
+    // Every role delivers webhooks: a gateway-only node raises alerts too. Workers on several
+    // processes share the deliveries through the store's claims.
+    webhookTransport = new UndiciWebhookTransport({ userAgent: `Keyward-Webhooks/${VERSION}` });
+    const worker = new WebhookDeliveryWorker({
       store,
       keyring,
       clock,
-      events,
-      hearsAllChanges: runsAdmin,
+      transport: webhookTransport,
+      log: options.logger.child({ component: 'webhooks' }),
     });
+    webhookWorker = worker;
+    worker.start();
+    const notifier = new WebhookNotifier({ clock, onEnqueued: () => worker.nudge() });
+
+    const events = new MemoryKeyEventBus();
+    const verifier = timedVerifier(
+      createServerVerifier({
+        config,
+        store,
+        keyring,
+        clock,
+        events,
+        hearsAllChanges: runsAdmin,
+        metrics,
+      }),
+      metrics,
+    );
 
     let adminUrl: string | null = null;
     let bootstrap: RunningKeyward['bootstrap'] = null;
@@ -93,10 +144,22 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
         invalidation: events,
         verifier,
         logger: options.logger,
+        deliverWebhooksSoon: () => worker.nudge(),
+        metrics: monitoring.endpoint,
         ...(options.consoleDir !== undefined && { consoleDir: options.consoleDir }),
       });
       admin = wired.app;
       bootstrap = wired.bootstrap;
+      maintenance = new UsageMaintenance({
+        store,
+        clock,
+        notifier,
+        retentionDays: config.usage.retentionDays,
+        rollupRetentionDays: config.usage.rollupRetentionDays,
+        onError: (err) =>
+          options.logger.warn({ err: errorFacts(err) }, 'usage maintenance failed; will retry'),
+      });
+      maintenance.start();
       await admin.listen({ host: config.admin.host, port: config.admin.port });
       const address = admin.server.address();
       adminUrl = urlOf(
@@ -108,39 +171,45 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
     let gatewayUrl: string | null = null;
     if (role !== 'admin') {
       const logger = options.logger.child({ component: 'gateway' });
-      // Usage events feed each slot's last use and clients (which slot each client sends). Keeping
-      // whole events in memory instead cost 50 MB of peak RSS and 5–9 % of throughput under a
-      // flood: every buffered event lives long enough to be promoted to V8's old space.
-      slotUsage = new SlotUsageRecorder(store, {
-        onFlushError: (err) =>
-          logger.warn({ err: errorFacts(err) }, 'slot usage not written yet; will retry'),
-      });
+      // Usage events feed each slot's last use and clients, rollups, raw events and detectors.
+      const started = await startUsagePipeline(config, store, notifier, logger);
+      if (started !== null) {
+        usage = started.pipeline;
+        monitoring.watchUsage(started.pipeline, () => started.alerts.opened);
+      }
       gateway = createGateway({
         routes: config.gateway.routes,
         header: config.gateway.header,
         profile: config.gateway.profile,
         trustedProxies: config.gateway.trustedProxies,
         verifier,
-        usage: slotUsage,
+        usage: fanOutUsage([usage ?? NO_USAGE, ...monitoring.gatewaySinks]),
+        metrics: monitoring.gatewayEndpoint,
         upstreamTimeoutMs: config.gateway.upstreamTimeoutMs,
         storeReachable: () =>
           store.ping().then(
             () => true,
-            () => false,
+            () => {
+              metrics.storeError('health');
+              return false;
+            },
           ),
         logger,
         clock,
       });
       gatewayUrl = await gateway.listen(config.gateway.port, config.gateway.host);
     }
-    const recorder = slotUsage;
+    const pipeline = usage;
     return {
       adminUrl,
       gatewayUrl,
       app: admin,
       store,
       bootstrap,
-      flushUsage: async () => recorder?.flush(),
+      flushUsage: async () => pipeline?.flush(),
+      usageStats: () => pipeline?.stats() ?? null,
+      notifier,
+      deliverWebhooksNow: () => worker.drain(),
       close: closeAll,
     };
   } catch (err) {

@@ -1,3 +1,5 @@
+import type { Alert, AlertState } from '../core/alert.js';
+import type { Finding } from '../core/detectors.js';
 import type {
   ApiKey,
   AuditEvent,
@@ -15,6 +17,9 @@ import type {
   User,
   VerifiedSlot,
 } from '../core/model.js';
+import type { UsageRollup } from '../core/usage-rollup.js';
+import type { DeliveryState, Webhook, WebhookAttempt, WebhookDelivery } from '../core/webhook.js';
+import type { UsageEvent } from './usage-sink.js';
 
 /** Institutions: the tenant boundary. */
 export interface InstitutionRepo {
@@ -167,6 +172,114 @@ export interface UsageRepo {
   recordClients(clients: readonly SlotClient[]): Promise<void>;
   /** A key's clients (both slots), most recently seen first, at most `limit`. */
   listClients(keyId: string, limit: number): Promise<SlotClient[]>;
+  /** The most recently seen clients of any key, at most `limit` (seeds the new-network detector). */
+  listRecentClients(limit: number): Promise<SlotClient[]>;
+  /** Adds per-minute counts into the stored rollups (same key × minute × slot × outcome: summed). */
+  recordRollups(rollups: readonly UsageRollup[]): Promise<void>;
+  /** A key's rollups with `from` ≤ minute < `to`. */
+  listRollups(keyId: string, from: Date, to: Date): Promise<UsageRollup[]>;
+  /** An institution's requests and errors (4xx/5xx) per key and slot with `from` ≤ minute < `to`. */
+  institutionTotals(institutionId: string, from: Date, to: Date): Promise<UsageTotal[]>;
+  /** Appends raw events (never their `retiredAt`). */
+  recordEvents(events: readonly UsageEvent[]): Promise<void>;
+  /** A key's raw events with `from` ≤ at < `to`, newest first, at most `limit`. */
+  listEvents(keyId: string, from: Date, to: Date, limit: number): Promise<UsageEvent[]>;
+  /** Deletes raw events before `eventsBefore` and rollups before `rollupsBefore`. */
+  prune(eventsBefore: Date, rollupsBefore: Date): Promise<{ events: number; rollups: number }>;
+}
+
+/** Requests of one key's slot over a period (slot null: requests that matched no slot). */
+export interface UsageTotal {
+  readonly keyId: string;
+  readonly slot: SlotName | null;
+  readonly requests: number;
+  readonly errors: number;
+}
+
+/** A finding to store: the alert it opens, or adds `count` occurrences to. */
+export interface AlertOccurrence {
+  /** Used when this opens a new alert. */
+  readonly id: string;
+  /** The newest occurrence (its time is the alert's last seen; its evidence replaces older). */
+  readonly finding: Finding;
+  /** The first of these occurrences. */
+  readonly firstSeenAt: Date;
+  readonly count: number;
+}
+
+export interface AlertPage {
+  readonly alerts: Alert[];
+  /** Pass as `before` for the next (older) page; null when there is none. */
+  readonly next: { readonly lastSeenAt: Date; readonly id: string } | null;
+}
+
+export interface AlertRepo {
+  /**
+   * Opens an alert for the finding, or — when one is open for the same institution × type × key ×
+   * subject — adds `count` to it, moves `lastSeenAt` forward and replaces its evidence with the
+   * newest. `opened` tells which happened (a new alert is what gets notified).
+   */
+  raise(occurrence: AlertOccurrence): Promise<{ alert: Alert; opened: boolean }>;
+  get(id: string): Promise<Alert | null>;
+  /** Newest (last seen) first. `null`: platform-level alerts (they named no institution). */
+  listByInstitution(
+    institutionId: string | null,
+    options: {
+      state?: AlertState;
+      before?: { lastSeenAt: Date; id: string };
+      limit: number;
+    },
+  ): Promise<AlertPage>;
+  /** Acknowledges an open alert; null when there is no such alert, unchanged when already acknowledged. */
+  acknowledge(id: string, by: string, at: Date): Promise<Alert | null>;
+}
+
+/** How an attempt ended, applied to its delivery. */
+export interface DeliveryOutcome {
+  readonly state: DeliveryState;
+  /** When the next attempt is due (state `pending`); null otherwise. */
+  readonly nextAttemptAt: Date | null;
+  readonly deliveredAt: Date | null;
+}
+
+/** Webhooks, their deliveries and the attempt log. */
+export interface WebhookRepo {
+  insert(webhook: Webhook): Promise<void>;
+  /** Any webhook, including deleted ones. */
+  get(id: string): Promise<Webhook | null>;
+  /** Live (not deleted) webhooks of an institution, ordered by createdAt, then id. */
+  listByInstitution(institutionId: string): Promise<Webhook[]>;
+  /**
+   * Marks the webhook deleted, erases its sealed secret and fails its pending deliveries, so
+   * nothing more is sent to it. False when there is no such live webhook.
+   */
+  markDeleted(id: string, at: Date): Promise<boolean>;
+  /**
+   * Queues a delivery. The same event to the same webhook is queued once: a repeat is ignored
+   * and returns false. Call inside the transaction that makes the change the event reports.
+   */
+  insertDelivery(delivery: WebhookDelivery): Promise<boolean>;
+  getDelivery(id: string): Promise<WebhookDelivery | null>;
+  /** A webhook's deliveries, newest first, at most `limit`. */
+  listDeliveries(webhookId: string, limit: number): Promise<WebhookDelivery[]>;
+  /** The attempts of these deliveries, by delivery, then attempt number. */
+  listAttempts(deliveryIds: readonly string[]): Promise<WebhookAttempt[]>;
+  /** Pending deliveries due at `now`, earliest due first, at most `limit`: candidates to claim. */
+  listDue(now: Date, limit: number): Promise<{ readonly id: string; readonly attempts: number }[]>;
+  /**
+   * Claims the next attempt of a due pending delivery whose attempt count is still `attempts`:
+   * one guarded UPDATE raises the count and moves `nextAttemptAt` to `leaseUntil` (if the
+   * claimant dies, the delivery is due again then). Exactly one of several concurrent claimants
+   * gets the delivery; the others get null.
+   */
+  claim(id: string, attempts: number, now: Date, leaseUntil: Date): Promise<WebhookDelivery | null>;
+  /**
+   * Logs an attempt and, if the delivery is still pending at that attempt (its claim was not
+   * lost to a lease expiry or a delete), applies the outcome. Returns whether it was applied.
+   */
+  finishAttempt(attempt: WebhookAttempt, outcome: DeliveryOutcome): Promise<boolean>;
+  /** Deletes delivered and failed deliveries (and their attempts) created before `before`. */
+  pruneFinished(before: Date): Promise<number>;
 }
 
 export interface StoreRepos {
@@ -177,6 +290,8 @@ export interface StoreRepos {
   readonly audit: AuditRepo;
   readonly sessions: SessionRepo;
   readonly usage: UsageRepo;
+  readonly alerts: AlertRepo;
+  readonly webhooks: WebhookRepo;
 }
 
 /**

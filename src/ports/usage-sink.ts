@@ -12,6 +12,8 @@ export interface UsageEvent {
   readonly keyId: string | null;
   readonly institutionId: string | null;
   readonly slot: SlotName | null;
+  /** For a retired secret (`outcome` RETIRED): when its slot was regenerated away from it. */
+  readonly retiredAt: Date | null;
   /** The matched route's configured path, or null when no route matched. */
   readonly route: string | null;
   /** HTTP status answered to the client. */

@@ -51,11 +51,11 @@ export function rateLimitOf(raw: RateLimit | null | undefined): RateLimit | null
 const DURATION_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `30d`, `12h`, `90m` in milliseconds; VALIDATION_FAILED otherwise. */
-export function durationMs(text: string): number {
+export function durationMs(text: string, field = 'unusedFor'): number {
   const match = /^([1-9][0-9]{0,4})([mhd])$/.exec(text);
   if (!match) {
-    throw new AppError('VALIDATION_FAILED', 'unusedFor: a duration such as 30d, 12h or 90m', {
-      field: 'unusedFor',
+    throw new AppError('VALIDATION_FAILED', `${field}: a duration such as 30d, 12h or 90m`, {
+      field,
     });
   }
   return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];

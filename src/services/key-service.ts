@@ -30,6 +30,7 @@ import {
   institutionAccess,
   type RequestContext,
   requireAccess,
+  visibleKey,
 } from './principal.js';
 
 export interface KeyWithSlots {
@@ -158,13 +159,13 @@ export class KeyService {
   }
 
   async get(ctx: RequestContext, keyId: string): Promise<KeyWithSlots> {
-    const { key } = await this.visibleKey(this.deps.store, ctx, keyId, READERS, 'read keys');
+    const { key } = await visibleKey(this.deps.store, ctx, keyId, READERS, 'read keys');
     return { key, slots: await this.deps.store.keys.getSlots(key.id) };
   }
 
   /** The sources seen sending each slot (most recently seen first, at most `CLIENTS_LISTED`). */
   async clients(ctx: RequestContext, keyId: string): Promise<SlotClient[]> {
-    const { key } = await this.visibleKey(this.deps.store, ctx, keyId, READERS, 'read keys');
+    const { key } = await visibleKey(this.deps.store, ctx, keyId, READERS, 'read keys');
     return this.deps.store.usage.listClients(key.id, CLIENTS_LISTED);
   }
 
@@ -177,7 +178,7 @@ export class KeyService {
       );
     }
     return this.deps.store.transaction(async (tx) => {
-      const { key, access } = await this.visibleKey(tx, ctx, keyId, READERS, 'view secrets');
+      const { key, access } = await visibleKey(tx, ctx, keyId, READERS, 'view secrets');
       if (access === 'manage-key')
         throw new AppError('FORBIDDEN', 'Manage keys cannot view secrets');
       if (access === 'operator') {
@@ -214,7 +215,7 @@ export class KeyService {
   async regenerate(ctx: RequestContext, keyId: string, slotName: SlotName, force = false) {
     const now = this.deps.clock.now();
     const result = await this.deps.store.transaction(async (tx) => {
-      const { key } = await this.visibleKey(tx, ctx, keyId, WRITERS, 'regenerate secrets');
+      const { key } = await visibleKey(tx, ctx, keyId, WRITERS, 'regenerate secrets');
       const current = await tx.keys.getSlot(key.id, slotName);
       if (!current) throw new AppError('INTERNAL', 'Key has lost a slot');
       const { issued, retired } = regenerateSlot(key, current, this.factory(ctx, now));
@@ -256,7 +257,7 @@ export class KeyService {
       ...(input.state !== undefined && { state: input.state }),
     };
     const result = await this.deps.store.transaction(async (tx) => {
-      const { key } = await this.visibleKey(tx, ctx, keyId, WRITERS, 'update keys');
+      const { key } = await visibleKey(tx, ctx, keyId, WRITERS, 'update keys');
       const updated = await tx.keys.update(key.id, patch);
       if (!updated) throw new AppError('NOT_FOUND', 'Key not found');
       const { updatedAt: _, ...changes } = patch;
@@ -277,7 +278,7 @@ export class KeyService {
   async delete(ctx: RequestContext, keyId: string): Promise<void> {
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
-      const { key } = await this.visibleKey(tx, ctx, keyId, WRITERS, 'delete keys');
+      const { key } = await visibleKey(tx, ctx, keyId, WRITERS, 'delete keys');
       const slots = await tx.keys.getSlots(key.id);
       for (const retired of retireAllSlots(key, slots, actorId(ctx), now)) {
         await tx.keys.insertRetired(retired);
@@ -296,26 +297,6 @@ export class KeyService {
   }
 
   /** The key if the caller may see it (404 otherwise, never 403), then checks the action. */
-  private async visibleKey(
-    repos: StoreRepos,
-    ctx: RequestContext,
-    keyId: string,
-    allowed: readonly InstitutionAccess[],
-    what: string,
-  ): Promise<{ key: ApiKey; access: InstitutionAccess }> {
-    const key = await repos.keys.get(keyId);
-    if (!key || key.state === 'cancelled') throw new AppError('NOT_FOUND', 'Key not found');
-    let access: InstitutionAccess;
-    try {
-      access = institutionAccess(ctx, key.institutionId);
-    } catch {
-      throw new AppError('NOT_FOUND', 'Key not found');
-    }
-    if (access === 'platform') throw new AppError('NOT_FOUND', 'Key not found');
-    requireAccess(access, allowed, what);
-    return { key, access };
-  }
-
   private async requireInstitution(repos: StoreRepos, institutionId: string): Promise<void> {
     if (!(await repos.institutions.get(institutionId)))
       throw new AppError('NOT_FOUND', 'Institution not found');

@@ -2,6 +2,7 @@ import { AppError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { ApiKey, AuditInput, MemberRole, User } from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
+import type { StoreRepos } from '../ports/store.js';
 
 /** Who is calling: a signed-in user, or automation holding a `manage` key. */
 export type Principal =
@@ -36,6 +37,31 @@ export function institutionAccess(ctx: RequestContext, institutionId: string): I
     if (p.user.platformOperator) return 'platform';
   }
   throw new AppError('NOT_FOUND', 'Institution not found');
+}
+
+/**
+ * A key the caller may see (not cancelled, in one of its institutions) with the caller's access,
+ * checked against `allowed`. NOT_FOUND for everything else, so tenancy reveals nothing; platform
+ * operators do not see institutions' keys.
+ */
+export async function visibleKey(
+  repos: Pick<StoreRepos, 'keys'>,
+  ctx: RequestContext,
+  keyId: string,
+  allowed: readonly InstitutionAccess[],
+  what: string,
+): Promise<{ key: ApiKey; access: InstitutionAccess }> {
+  const key = await repos.keys.get(keyId);
+  if (!key || key.state === 'cancelled') throw new AppError('NOT_FOUND', 'Key not found');
+  let access: InstitutionAccess;
+  try {
+    access = institutionAccess(ctx, key.institutionId);
+  } catch {
+    throw new AppError('NOT_FOUND', 'Key not found');
+  }
+  if (access === 'platform') throw new AppError('NOT_FOUND', 'Key not found');
+  requireAccess(access, allowed, what);
+  return { key, access };
 }
 
 /** Throws FORBIDDEN unless `access` is one of `allowed` (call after institutionAccess). */

@@ -1,15 +1,16 @@
 import { SLOT_NAMES, type SlotName } from '../core/model.js';
-import type { SlotClient, Store } from '../ports/store.js';
-import type { UsageEvent, UsageSink } from '../ports/usage-sink.js';
+import { VERIFY_FAILURES } from '../core/verify-decision.js';
+import type { SlotClient, StoreRepos } from '../ports/store.js';
+import type { UsageEvent } from '../ports/usage-sink.js';
+import type { UsagePart } from './usage-pipeline.js';
 
 export interface SlotUsageRecorderOptions {
-  /** How often pending observations are written (key metadata is exact to this). Default 5 s. */
-  readonly flushIntervalMs?: number;
   /** Distinct clients (slot × address × user agent) pending at most; beyond it new ones are dropped and counted. */
   readonly maxPendingClients?: number;
-  /** A flush failed (the store is down): the batch is kept and retried at the next flush. */
-  readonly onFlushError?: (err: unknown) => void;
 }
+
+/** Verification refusals: not a use of the slot (a retired secret's slot even holds a newer one). */
+const REFUSALS: ReadonlySet<string> = new Set(VERIFY_FAILURES);
 
 /** One source of a slot, not yet written. Mutated in place while pending. */
 interface PendingClient {
@@ -25,34 +26,27 @@ type PendingSlot = Map<string | null, Map<string | null, PendingClient>>;
 
 type PendingKey = Partial<Record<SlotName, PendingSlot>>;
 
+type Batch = Map<string, PendingKey>;
+
 /**
- * Which slot each client uses (rotation needs the evidence): a usage sink that keeps, per slot,
+ * Which slot each client uses (rotation needs the evidence): a usage part that keeps, per slot,
  * the newest accepted use (time, address, user agent) and each distinct client (address × user
- * agent: first and last seen, requests), and writes them in one transaction every
- * `flushIntervalMs` and on `close()`. The store never moves a last use backwards and merges
- * client rows, so flushes from several gateway nodes may arrive in any order.
+ * agent: first and last seen, requests), written at each pipeline flush. The store never moves a
+ * last use backwards and merges client rows, so flushes from several gateway nodes may arrive in
+ * any order.
  *
  * On the hot path `emit` is four Map lookups and a few field writes for a client already
  * pending (no allocation); an event is never kept. A slot's last use is derived at the write
- * (its most recently seen client). Events of retired secrets are not a use of the slot (it
- * holds a newer secret); refusals of a valid secret carry no slot and are not counted either.
+ * (its most recently seen client). Refused requests are not a use of the slot.
  */
-export class SlotUsageRecorder implements UsageSink {
-  readonly #store: Pick<Store, 'transaction'>;
+export class SlotUsageRecorder implements UsagePart<Batch> {
   readonly #maxPendingClients: number;
-  readonly #onFlushError: (err: unknown) => void;
-  #pending = new Map<string, PendingKey>();
+  #pending: Batch = new Map();
   #pendingClients = 0;
   #dropped = 0;
-  #flushing: Promise<void> = Promise.resolve();
-  readonly #timer: NodeJS.Timeout;
 
-  constructor(store: Pick<Store, 'transaction'>, options: SlotUsageRecorderOptions = {}) {
-    this.#store = store;
+  constructor(options: SlotUsageRecorderOptions = {}) {
     this.#maxPendingClients = options.maxPendingClients ?? 100_000;
-    this.#onFlushError = options.onFlushError ?? (() => {});
-    this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 5_000);
-    this.#timer.unref();
   }
 
   /** Observations dropped because too many clients were pending (e.g. a long store outage). */
@@ -62,7 +56,7 @@ export class SlotUsageRecorder implements UsageSink {
 
   emit(event: UsageEvent): void {
     const { keyId, slot } = event;
-    if (keyId === null || slot === null || event.outcome === 'RETIRED') return;
+    if (keyId === null || slot === null || REFUSALS.has(event.outcome)) return;
     const atMs = event.at.getTime();
     this.#note(keyId, slot, event.clientIp, event.userAgent, atMs, atMs, 1);
   }
@@ -107,26 +101,18 @@ export class SlotUsageRecorder implements UsageSink {
     this.#pendingClients += 1;
   }
 
-  /** Writes what is pending (one transaction); resolves when written, or kept after a failure. */
-  flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(() => this.#write());
-    return this.#flushing;
-  }
-
-  /** Stops the timer and writes what is pending. */
-  async close(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.flush();
-  }
-
-  async #write(): Promise<void> {
-    if (this.#pendingClients === 0) return;
+  take(): Batch | null {
+    if (this.#pendingClients === 0) return null;
     const batch = this.#pending;
     this.#pending = new Map();
     this.#pendingClients = 0;
+    return batch;
+  }
+
+  async write(tx: StoreRepos, batch: Batch): Promise<number> {
     const clients: SlotClient[] = [];
-    const lastUses: { keyId: string; slot: SlotName; newest: PendingClient }[] = [];
     for (const [keyId, slot, pending] of clientsOf(batch)) {
+      // A slot's last use is its most recently seen client.
       let newest: PendingClient | undefined;
       for (const c of pending) {
         if (newest === undefined || c.lastMs >= newest.lastMs) newest = c;
@@ -140,25 +126,16 @@ export class SlotUsageRecorder implements UsageSink {
           requests: c.requests,
         });
       }
-      if (newest !== undefined) lastUses.push({ keyId, slot, newest });
+      if (newest !== undefined) {
+        const { clientIp: from, userAgent, lastMs } = newest;
+        await tx.keys.touchSlot(keyId, slot, { at: new Date(lastMs), from, userAgent });
+      }
     }
-    try {
-      await this.#store.transaction(async (tx) => {
-        // A slot's last use is its most recently seen client.
-        for (const { keyId, slot, newest } of lastUses) {
-          const { clientIp: from, userAgent } = newest;
-          await tx.keys.touchSlot(keyId, slot, { at: new Date(newest.lastMs), from, userAgent });
-        }
-        await tx.usage.recordClients(clients);
-      });
-    } catch (err) {
-      this.#onFlushError(err);
-      this.#restore(batch);
-    }
+    await tx.usage.recordClients(clients);
+    return clients.length;
   }
 
-  /** Puts a batch that could not be written back, merged with what arrived meanwhile. */
-  #restore(batch: Map<string, PendingKey>): void {
+  restore(batch: Batch): void {
     for (const [keyId, slot, pending] of clientsOf(batch)) {
       for (const c of pending) {
         this.#note(keyId, slot, c.clientIp, c.userAgent, c.firstMs, c.lastMs, c.requests);
@@ -168,9 +145,7 @@ export class SlotUsageRecorder implements UsageSink {
 }
 
 /** Each pending slot of a batch with its clients. */
-function* clientsOf(
-  batch: Map<string, PendingKey>,
-): Generator<[string, SlotName, PendingClient[]]> {
+function* clientsOf(batch: Batch): Generator<[string, SlotName, PendingClient[]]> {
   for (const [keyId, slots] of batch) {
     for (const slot of SLOT_NAMES) {
       const addresses = slots[slot];

@@ -35,6 +35,8 @@ export type VerifyResult =
       /** MALFORMED, NOT_FOUND, RETIRED, SUSPENDED, CANCELLED, EXPIRED, FORBIDDEN_SCOPE, IP_NOT_ALLOWED, RATE_LIMITED. */
       readonly code: VerifyFailure;
       readonly key?: ApiKey;
+      /** The live slot the secret matched, for refusals about a known key. */
+      readonly slot?: VerifiedSlot;
       readonly retired?: RetiredSecret;
       /** Set with RATE_LIMITED: seconds to wait (for `Retry-After`). */
       readonly retryAfterSeconds?: number;

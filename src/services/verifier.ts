@@ -183,19 +183,26 @@ export class Verifier implements SecretVerifier {
     const keyLimit = key.rateLimit ?? limits.defaultRateLimit;
     if (keyLimit !== null) {
       const decision = await this.#rateLimits.take(key.id, keyLimit, now);
-      if (!decision.allowed) return rateLimited(key, decision.info, decision.retryAfterSeconds);
+      if (!decision.allowed)
+        return rateLimited(key, slot, decision.info, decision.retryAfterSeconds);
       info = decision.info;
     }
     const institutionLimit = limits.rateLimit;
     if (institutionLimit !== null) {
       const decision = await this.#rateLimits.take(key.institutionId, institutionLimit, now);
-      if (!decision.allowed) return rateLimited(key, decision.info, decision.retryAfterSeconds);
+      if (!decision.allowed)
+        return rateLimited(key, slot, decision.info, decision.retryAfterSeconds);
       if (info === null || decision.info.remaining < info.remaining) info = decision.info;
     }
     return { valid: true, key, slot, rateLimit: info };
   }
 }
 
-function rateLimited(key: ApiKey, info: RateLimitInfo, retryAfterSeconds: number): Refusal {
-  return { valid: false, code: 'RATE_LIMITED', key, retryAfterSeconds, rateLimit: info };
+function rateLimited(
+  key: ApiKey,
+  slot: VerifiedSlot,
+  info: RateLimitInfo,
+  retryAfterSeconds: number,
+): Refusal {
+  return { valid: false, code: 'RATE_LIMITED', key, slot, retryAfterSeconds, rateLimit: info };
 }

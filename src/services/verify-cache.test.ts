@@ -70,6 +70,20 @@ describe('VerifyCache', () => {
     expect(cache.get(d(3), T0 + 1)).toBeUndefined();
   });
 
+  it('counts its answers for metrics: positive hits, negative hits, misses', () => {
+    const cache = new VerifyCache({ positiveTtlMs: 30_000, negativeTtlMs: 5_000 });
+    expect(cache.get(d(1), T0)).toBeUndefined();
+    cache.set(d(1), slotMatch('key_a', d(1)), T0, cache.generation());
+    cache.set(d(2), null, T0, cache.generation());
+    cache.get(d(1), T0 + 1);
+    cache.get(d(1), T0 + 2);
+    cache.get(d(2), T0 + 1);
+    // Expired entries are misses: the store is read again.
+    cache.get(d(1), T0 + 30_000);
+    cache.get(d(2), T0 + 5_000);
+    expect([cache.positiveHits, cache.negativeHits, cache.misses]).toEqual([2, 1, 3]);
+  });
+
   it('expires positive and negative entries after their own TTLs', () => {
     const cache = new VerifyCache({ positiveTtlMs: 30_000, negativeTtlMs: 5_000 });
     cache.set(d(1), slotMatch('key_a', d(1)), T0, cache.generation());

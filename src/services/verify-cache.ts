@@ -93,6 +93,10 @@ export class VerifyCache {
   #negativeOld = new Map<string, number>();
   readonly #salt = nodeCrypto.randomBytes(32).toString('base64');
   #generation = 0;
+  /** Lookups so far, by answer (monotonic; for metrics, read at scrape time). */
+  #positiveHits = 0;
+  #negativeHits = 0;
+  #misses = 0;
 
   constructor(options: VerifyCacheOptions = {}) {
     this.#maxPositive = nonNegativeInteger(
@@ -121,6 +125,21 @@ export class VerifyCache {
     return this.#negative.size + this.#negativeOld.size;
   }
 
+  /** Lookups answered with a match (positive entries). */
+  get positiveHits(): number {
+    return this.#positiveHits;
+  }
+
+  /** Lookups answered "not found" from a negative entry. */
+  get negativeHits(): number {
+    return this.#negativeHits;
+  }
+
+  /** Lookups the cache could not answer (the caller reads the store). */
+  get misses(): number {
+    return this.#misses;
+  }
+
   /** Keys with at least one positive entry (the invalidation index; for tests and metrics). */
   get indexedKeys(): number {
     const young = this.#positive.byKey;
@@ -138,7 +157,10 @@ export class VerifyCache {
   get(cacheKey: string, nowMs: number): DigestMatch | null | undefined {
     const entry = this.#positive.entries.get(cacheKey);
     if (entry !== undefined) {
-      if (entry.expiresAt > nowMs) return entry.match;
+      if (entry.expiresAt > nowMs) {
+        this.#positiveHits += 1;
+        return entry.match;
+      }
       this.#positive.delete(cacheKey, entry.keyId);
     } else {
       const old = this.#positiveOld.entries.get(cacheKey);
@@ -146,15 +168,20 @@ export class VerifyCache {
         this.#positiveOld.delete(cacheKey, old.keyId);
         if (old.expiresAt > nowMs) {
           this.#addPositive(cacheKey, old);
+          this.#positiveHits += 1;
           return old.match;
         }
       }
     }
     const expiresAt = this.#negative.get(cacheKey) ?? this.#negativeOld.get(cacheKey);
     if (expiresAt !== undefined) {
-      if (expiresAt > nowMs) return null;
+      if (expiresAt > nowMs) {
+        this.#negativeHits += 1;
+        return null;
+      }
       this.#dropNegative(cacheKey);
     }
+    this.#misses += 1;
     return undefined;
   }
 

@@ -1,8 +1,11 @@
 import type {
+  Alert,
+  AlertState,
   ApiKey,
   AuditEvent,
   Institution,
   KeyInput,
+  KeyUsage,
   Member,
   Membership,
   Role,
@@ -191,6 +194,28 @@ export class AdminApi {
 
   deleteKey(keyId: string): Promise<void> {
     return this.request('DELETE', `/keys/${encodeURIComponent(keyId)}`);
+  }
+
+  /** The last day by hour. */
+  keyUsage(keyId: string): Promise<KeyUsage> {
+    return this.request('GET', `/keys/${encodeURIComponent(keyId)}/usage?step=1h`);
+  }
+
+  listAlerts(
+    institutionId: string,
+    state: AlertState | null,
+  ): Promise<{ alerts: Alert[]; nextCursor: string | null }> {
+    const query = new URLSearchParams({ limit: '100', ...(state !== null && { state }) });
+    return this.request(
+      'GET',
+      `/institutions/${encodeURIComponent(institutionId)}/alerts?${query}`,
+    );
+  }
+
+  async acknowledgeAlert(alertId: string): Promise<Alert> {
+    return (
+      await this.request<{ alert: Alert }>('POST', `/alerts/${encodeURIComponent(alertId)}/ack`)
+    ).alert;
   }
 
   listAudit(

@@ -31,6 +31,7 @@ export interface Institution {
   readonly settings: {
     readonly operatorsMayViewSecrets: boolean;
     readonly defaultRateLimit: RateLimit | null;
+    readonly unusedAlertDays?: number | null;
     readonly rateLimit: RateLimit | null;
   };
   readonly createdAt: string;
@@ -92,4 +93,35 @@ export interface KeyInput {
   readonly expiresAt?: string | null;
   readonly rateLimit?: RateLimit | null;
   readonly state?: 'active' | 'suspended';
+}
+
+export type AlertState = 'open' | 'acknowledged';
+
+export interface Alert {
+  readonly id: string;
+  readonly type: string;
+  readonly severity: 'low' | 'medium' | 'high' | 'critical';
+  readonly keyId: string | null;
+  readonly slot: SlotName | null;
+  readonly subject: string | null;
+  readonly evidence: Readonly<Record<string, string | number | null>>;
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  readonly count: number;
+  readonly state: AlertState;
+  readonly acknowledgedAt: string | null;
+  readonly acknowledgedBy: string | null;
+}
+
+export interface UsagePoint {
+  readonly at: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly p95LatencyMs: number | null;
+}
+
+export interface KeyUsage {
+  readonly from: string;
+  readonly to: string;
+  readonly slots: { readonly primary: UsagePoint[]; readonly secondary: UsagePoint[] };
 }

@@ -1,3 +1,4 @@
+import { AlertsTab } from './alerts-tab';
 import { errorMessage } from './api-client';
 import { AuditTab } from './audit-tab';
 import { accessLabel } from './institutions-page';
@@ -10,6 +11,7 @@ import { ErrorNote, useLoader } from './ui';
 const TABS = [
   { id: 'keys', label: 'Keys' },
   { id: 'members', label: 'Members' },
+  { id: 'alerts', label: 'Alerts' },
   { id: 'audit', label: 'Audit' },
 ] as const;
 
@@ -54,6 +56,7 @@ export function InstitutionPage(props: { id: string; tab: InstitutionTab }) {
       </nav>
       {tab === 'keys' && <KeysTab institutionId={props.id} access={access} />}
       {tab === 'members' && <MembersTab institutionId={props.id} access={access} />}
+      {tab === 'alerts' && <AlertsTab institutionId={props.id} access={access} />}
       {tab === 'audit' && <AuditTab institutionId={props.id} />}
     </section>
   );

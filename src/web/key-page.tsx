@@ -7,6 +7,7 @@ import { Link, navigate } from './router';
 import { accessTo, useSession } from './session';
 import { SlotsPanel } from './slots-panel';
 import { ErrorNote, Modal, StateBadge, useLoader } from './ui';
+import { UsagePanel } from './usage-panel';
 
 export function KeyPage(props: { keyId: string }) {
   const session = useSession();
@@ -74,6 +75,8 @@ export function KeyPage(props: { keyId: string }) {
         canRegenerate={writable}
         onKeyChanged={loaded.setData}
       />
+
+      <UsagePanel keyId={key.id} />
 
       {writable && (
         <>

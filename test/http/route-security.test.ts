@@ -49,5 +49,18 @@ describe.each(testStores())('on %s', (store) => {
         secondary: world.keyA.secondary,
       });
     });
+
+    it('left webhook A alone: no webhook added, none deleted, no test delivery queued', async () => {
+      const list = await world.adminA.request<{ webhooks: { id: string }[] }>(
+        'GET',
+        `/institutions/${world.insA}/webhooks`,
+      );
+      expect(list.body.webhooks.map((w) => w.id)).toEqual([world.webhookA.id]);
+      const log = await world.adminA.request<{ deliveries: unknown[] }>(
+        'GET',
+        `/webhooks/${world.webhookA.id}/deliveries`,
+      );
+      expect(log.body.deliveries).toEqual([]);
+    });
   });
 });

@@ -108,6 +108,24 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   { method: 'GET', path: '/keys/{keyId}', auth: 'any', minimum: 'operator', tenant: true },
   { method: 'GET', path: '/keys/{keyId}/clients', auth: 'any', minimum: 'operator', tenant: true },
+  { method: 'GET', path: '/keys/{keyId}/usage', auth: 'any', minimum: 'operator', tenant: true },
+  { method: 'GET', path: '/keys/{keyId}/events', auth: 'any', minimum: 'operator', tenant: true },
+  {
+    method: 'GET',
+    path: '/institutions/{institutionId}/usage',
+    auth: 'any',
+    minimum: 'operator',
+    tenant: true,
+  },
+  {
+    method: 'GET',
+    path: '/institutions/{institutionId}/alerts',
+    auth: 'any',
+    minimum: 'operator',
+    tenant: true,
+  },
+  { method: 'POST', path: '/alerts/{alertId}/ack', auth: 'any', minimum: 'admin', tenant: true },
+  { method: 'GET', path: '/alerts', auth: 'user', minimum: 'platform', tenant: false },
   { method: 'GET', path: '/keys/{keyId}/secrets', auth: 'any', minimum: 'admin', tenant: true },
   {
     method: 'POST',
@@ -135,6 +153,36 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   { method: 'GET', path: '/audit/verify', auth: 'user', minimum: 'platform', tenant: false },
   {
+    method: 'GET',
+    path: '/institutions/{institutionId}/webhooks',
+    auth: 'user',
+    minimum: 'admin',
+    tenant: true,
+  },
+  {
+    method: 'POST',
+    path: '/institutions/{institutionId}/webhooks',
+    auth: 'user',
+    minimum: 'admin',
+    tenant: true,
+    body: () => ({ url: 'http://127.0.0.1:9/intruder' }),
+  },
+  { method: 'DELETE', path: '/webhooks/{webhookId}', auth: 'user', minimum: 'admin', tenant: true },
+  {
+    method: 'POST',
+    path: '/webhooks/{webhookId}/test',
+    auth: 'user',
+    minimum: 'admin',
+    tenant: true,
+  },
+  {
+    method: 'GET',
+    path: '/webhooks/{webhookId}/deliveries',
+    auth: 'user',
+    minimum: 'admin',
+    tenant: true,
+  },
+  {
     method: 'POST',
     path: '/verify',
     auth: 'verifier',
@@ -148,7 +196,9 @@ export function concretePath(route: RouteSpec, w: World): string {
   return route.path
     .replace('{institutionId}', w.insA)
     .replace('{keyId}', w.keyA.id)
-    .replace('{userId}', w.operatorAUserId);
+    .replace('{userId}', w.operatorAUserId)
+    .replace('{webhookId}', w.webhookA.id)
+    .replace('{alertId}', w.alertA.id);
 }
 
 function call(client: ApiClient, route: RouteSpec, w: World) {

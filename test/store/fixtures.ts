@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { keywardMigrations } from '../../src/adapters/sql/migrations/migration-provider.js';
 import { newId } from '../../src/core/ids.js';
 import {
   type ApiKey,
@@ -156,3 +157,6 @@ export function aSession(userId: string, overrides: Partial<Session> = {}): Sess
     ...overrides,
   };
 }
+
+/** Every migration's name, in order (what a fresh store applies). */
+export const ALL_MIGRATIONS = Object.keys(keywardMigrations({ boolean: 'boolean' })).sort();

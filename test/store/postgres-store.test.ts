@@ -43,6 +43,29 @@ if (url) {
         await dropSchema(schema);
       }
     });
+
+    it('migrates the schema a URL selects, whatever other schemas of the database hold', async () => {
+      // Another installation's migration tables live in another schema of the same database.
+      const other = `keyward_test_${randomBytes(6).toString('hex')}`;
+      const ours = `keyward_test_${randomBytes(6).toString('hex')}`;
+      const neighbour = await openPostgresStore({ url, schema: other });
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`create schema ${ours}`);
+      await client.end();
+      const selected = new URL(url);
+      selected.searchParams.set('options', `-c search_path=${ours}`);
+      const store = await openPostgresStore({ url: selected.toString() });
+      try {
+        await neighbour.migrate();
+        expect(await store.migrate()).toContain('001_initial');
+        expect(await store.institutions.list()).toEqual([]);
+      } finally {
+        await Promise.all([store.close(), neighbour.close()]);
+        await dropSchema(other);
+        await dropSchema(ours);
+      }
+    });
   });
 } else {
   console.warn(

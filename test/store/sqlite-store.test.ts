@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/adapters/sql/sqlite-store.js';
+import { ALL_MIGRATIONS } from './fixtures.js';
 import { describeStoreContract } from './store-contract.js';
 
 const dirs: string[] = [];
@@ -36,7 +37,7 @@ describe('openSqliteStore', () => {
     const store = await openSqliteStore({ file });
     try {
       expect(store.dialect).toBe('sqlite');
-      expect(await store.migrate()).toEqual(['001_initial', '002_slot_usage']);
+      expect(await store.migrate()).toEqual(ALL_MIGRATIONS);
       const raw = new BetterSqlite3(file, { readonly: true });
       try {
         expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -61,7 +62,7 @@ describe('openSqliteStore', () => {
   it('works in memory', async () => {
     const store = await openSqliteStore({ file: ':memory:' });
     try {
-      expect(await store.migrate()).toEqual(['001_initial', '002_slot_usage']);
+      expect(await store.migrate()).toEqual(ALL_MIGRATIONS);
       await store.ping();
       expect(await store.users.count()).toBe(0);
     } finally {

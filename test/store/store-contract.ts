@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ports/store.js';
-import { aMembership, anInstitution, aSession, at, aUser } from './fixtures.js';
+import { ALL_MIGRATIONS, aMembership, anInstitution, aSession, at, aUser } from './fixtures.js';
 import { describeAuditContract } from './store-contract-audit.js';
 import { describeApiKeyContract } from './store-contract-keys.js';
+import { describeMonitoringContract } from './store-contract-monitoring.js';
 import { expectConflict } from './store-contract-support.js';
 import { describeUsageContract } from './store-contract-usage.js';
+import { describeWebhookContract } from './store-contract-webhooks.js';
 
 export interface StoreUnderTest {
   /** A store on an empty, not yet migrated database. */
@@ -36,7 +38,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
     describe('migrations and health', () => {
       it('applies every migration once; a second run applies nothing', async () => {
-        expect(firstMigration).toEqual(['001_initial', '002_slot_usage']);
+        expect(firstMigration).toEqual(ALL_MIGRATIONS);
         expect(await store().migrate()).toEqual([]);
       });
 
@@ -52,6 +54,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
             operatorsMayViewSecrets: true,
             defaultRateLimit: { limit: 5, windowSeconds: 1 },
             rateLimit: { limit: 50, windowSeconds: 60 },
+            unusedAlertDays: null,
           },
         });
         await store().institutions.insert(institution);
@@ -75,7 +78,12 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       it('updates only the patched fields', async () => {
         const institution = anInstitution();
         await store().institutions.insert(institution);
-        const settings = { operatorsMayViewSecrets: true, defaultRateLimit: null, rateLimit: null };
+        const settings = {
+          operatorsMayViewSecrets: true,
+          defaultRateLimit: null,
+          rateLimit: null,
+          unusedAlertDays: 30,
+        };
         const updated = await store().institutions.update(institution.id, {
           externalCode: null,
           settings,
@@ -197,6 +205,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     describeApiKeyContract(store);
     describeAuditContract(store);
     describeUsageContract(store);
+    describeWebhookContract(store);
+    describeMonitoringContract(store);
 
     describe('sessions', () => {
       it('inserts, reads, deletes one or all of a user', async () => {

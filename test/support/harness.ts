@@ -101,7 +101,7 @@ export async function startTestKeyward(
     },
   });
   const running = await startKeyward(config, {
-    logger: createLogger('debug', sink),
+    logger: createLogger('debug', sink, { secretHeaders: [config.gateway.header] }),
     ...(options.consoleDir !== undefined && { consoleDir: options.consoleDir }),
     ...(options.clock !== undefined && { clock: options.clock }),
   });

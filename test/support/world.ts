@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { newId } from '../../src/core/ids.js';
 import { ApiClient, type TestKeyward } from './harness.js';
 
 export const MEMBER_PASSWORD = 'member-password-1234';
@@ -16,6 +17,10 @@ export interface World {
   /** A manage key of institution A (automation) and one of B. */
   readonly manageA: ApiClient;
   readonly manageB: ApiClient;
+  /** A webhook of institution A (its URL is never reached: nothing is sent to it). */
+  readonly webhookA: { readonly id: string };
+  /** An open alert of institution A about keyA (stored directly: no traffic needed). */
+  readonly alertA: { readonly id: string };
 }
 
 async function ok<T>(
@@ -83,6 +88,28 @@ export async function buildWorld(kw: TestKeyward, suffix = ''): Promise<World> {
     }),
     201,
   );
+  const webhookA = await ok(
+    adminA.request<{ webhook: { id: string } }>('POST', `/institutions/${insA}/webhooks`, {
+      url: 'http://127.0.0.1:9/world-webhook',
+      events: ['alert.raised'],
+    }),
+    201,
+  );
+  const { alert: alertA } = await kw.running.store.alerts.raise({
+    id: newId('alr'),
+    firstSeenAt: new Date(),
+    count: 1,
+    finding: {
+      type: 'RETIRED_SECRET_USED',
+      severity: 'high',
+      institutionId: insA,
+      keyId: created.key.id,
+      slot: 'secondary',
+      subject: null,
+      at: new Date(),
+      evidence: { clientIp: '203.0.113.1' },
+    },
+  });
   return {
     platform,
     insA,
@@ -95,5 +122,7 @@ export async function buildWorld(kw: TestKeyward, suffix = ''): Promise<World> {
     keyA: { id: created.key.id, ...created.secrets },
     manageA: ApiClient.withBearer(kw.url, manageKeyA.secrets.primary),
     manageB: ApiClient.withBearer(kw.url, manageKeyB.secrets.primary),
+    webhookA: { id: webhookA.webhook.id },
+    alertA: { id: alertA.id },
   };
 }

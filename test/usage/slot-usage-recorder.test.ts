@@ -7,6 +7,7 @@ import type { SlotName } from '../../src/core/model.js';
 import type { Store } from '../../src/ports/store.js';
 import type { UsageEvent } from '../../src/ports/usage-sink.js';
 import { SlotUsageRecorder } from '../../src/services/slot-usage-recorder.js';
+import { UsagePipeline, type UsagePipelineOptions } from '../../src/services/usage-pipeline.js';
 import { seedKey } from '../store/store-contract-support.js';
 
 /** Per-slot last use and clients from usage events, written in batches to a real SQLite store. */
@@ -15,7 +16,7 @@ const T0 = Date.UTC(2030, 0, 1, 12);
 
 let dir: string;
 let store: Store;
-const recorders: SlotUsageRecorder[] = [];
+const recorders: UsagePipeline[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keyward-last-use-'));
@@ -29,10 +30,21 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function recorder(options: ConstructorParameters<typeof SlotUsageRecorder>[1] = {}) {
-  const r = new SlotUsageRecorder(store, { flushIntervalMs: 60_000, ...options });
-  recorders.push(r);
-  return r;
+/** The recorder as the only part of a usage pipeline (which owns flushing). */
+function recorder(
+  options: UsagePipelineOptions & { maxPendingClients?: number } = {},
+  target: Pick<Store, 'transaction'> = store,
+) {
+  const part = new SlotUsageRecorder(
+    options.maxPendingClients === undefined ? {} : { maxPendingClients: options.maxPendingClients },
+  );
+  const pipeline = new UsagePipeline(
+    target,
+    { clients: part },
+    { flushIntervalMs: 60_000, ...options },
+  );
+  recorders.push(pipeline);
+  return pipeline;
 }
 
 function use(
@@ -46,6 +58,7 @@ function use(
   return {
     at: new Date(atMs),
     requestId: 'req_test',
+    retiredAt: null,
     keyId,
     institutionId: 'ins_x',
     slot,
@@ -118,11 +131,13 @@ describe('SlotUsageRecorder', () => {
     ]);
   });
 
-  it('ignores retired secrets and events that name no slot', async () => {
+  it('ignores refused requests and events that name no slot', async () => {
     const { key } = await seedKey(store);
     const r = recorder();
     r.emit(use(key.id, 'secondary', T0, '203.0.113.9', 'RETIRED'));
-    r.emit(use(key.id, null, T0, '203.0.113.9', 'RATE_LIMITED'));
+    r.emit(use(key.id, 'primary', T0, '203.0.113.9', 'RATE_LIMITED'));
+    r.emit(use(key.id, 'primary', T0, '203.0.113.9', 'IP_NOT_ALLOWED'));
+    r.emit(use(key.id, null, T0, '203.0.113.9', 'UPSTREAM_TIMEOUT'));
     await r.flush();
     expect(await lastUses(key.id)).toEqual({
       primary: [null, null, null],
@@ -152,11 +167,7 @@ describe('SlotUsageRecorder', () => {
       transaction: (fn) =>
         fail ? Promise.reject(new Error('database is locked')) : store.transaction(fn),
     };
-    const r = new SlotUsageRecorder(flaky, {
-      flushIntervalMs: 60_000,
-      onFlushError: (e) => errors.push(e),
-    });
-    recorders.push(r);
+    const r = recorder({ onFlushError: (e) => errors.push(e) }, flaky);
     r.emit(use(key.id, 'primary', T0, '198.51.100.1'));
     await r.flush();
     expect(errors).toHaveLength(1);
@@ -178,6 +189,6 @@ describe('SlotUsageRecorder', () => {
     const r = recorder({ maxPendingClients: 3 });
     for (let i = 0; i < 5; i++) r.emit(use(`key_${i}`, 'primary', T0, '198.51.100.1'));
     r.emit(use('key_0', 'primary', T0 + 1, '198.51.100.1')); // pending already: an update
-    expect(r.dropped).toBe(2);
+    expect(r.stats().dropped).toBe(2);
   });
 });

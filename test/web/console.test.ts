@@ -33,7 +33,11 @@ const consoleLines: string[] = [];
 describe.skipIf(!HAVE_CHROMIUM)('the admin console in Chromium', () => {
   beforeAll(async () => {
     built = await buildConsole();
-    kw = await startTestKeyward({ consoleDir: built.dir });
+    kw = await startTestKeyward({
+      consoleDir: built.dir,
+      // A route for the retired-secret step (refused before any forwarding: nothing listens there).
+      config: { gateway: { routes: [{ path: '/api', upstream: 'http://127.0.0.1:9' }] } },
+    });
     profileDir = await mkdtemp(join(tmpdir(), 'keyward-chromium-'));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -160,6 +164,29 @@ describe.skipIf(!HAVE_CHROMIUM)('the admin console in Chromium', () => {
       `/keys/${keyId}/secrets`,
     );
     expect(after.body).toEqual({ primary, secondary: fresh });
+
+    // The replaced secondary sent to the gateway: an alert naming the slot, acknowledged in the
+    // Alerts tab; the key page shows the refused request in its usage.
+    const refused = await fetch(`${kw.gatewayUrl}/api/x`, { headers: { 'x-api-key': secondary } });
+    expect(refused.status).toBe(401);
+    await kw.running.flushUsage();
+    await page.getByRole('heading', { name: 'Usage, last 24 hours' }).waitFor();
+    await page
+      .getByRole('navigation', { name: 'Breadcrumb' })
+      .getByRole('link', { name: 'Comune di Roma' })
+      .click();
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    const alertRow = page.getByTestId('alert-RETIRED_SECRET_USED');
+    await alertRow.getByRole('cell', { name: 'secondary', exact: true }).waitFor();
+    await alertRow.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.getByText('No alerts.').waitFor();
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('link', { name: 'billing-backend' }).click();
+    await page
+      .getByTestId('usage-secondary')
+      .getByRole('cell', { name: '1', exact: true })
+      .first()
+      .waitFor();
 
     // A restriction the API refuses: its 422 detail is shown beside the form.
     await page.getByLabel('Allowed networks').fill('not-a-network');

@@ -7,6 +7,7 @@ function event(n: number): UsageEvent {
   return {
     at: new Date(Date.UTC(2030, 0, 1) + n),
     requestId: 'req_test',
+    retiredAt: null,
     keyId: `key_${n}`,
     institutionId: 'ins_1',
     slot: 'primary',

@@ -4,7 +4,7 @@ import { AppError } from '../../core/errors.js';
 import type { Store } from '../../ports/store.js';
 import type { Database } from './schema.js';
 import type { SqlDialect } from './sql-dialect.js';
-import { driverErrorCode } from './sql-dialect.js';
+import { driverErrorCode, USAGE_EVENT_COLUMNS, usageEventValues } from './sql-dialect.js';
 import { SqlStore } from './sql-store.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
@@ -22,8 +22,32 @@ export const POSTGRES_DIALECT: SqlDialect = Object.freeze<SqlDialect>({
   async lockAuditChain(trx): Promise<void> {
     await sql`select pg_advisory_xact_lock(${sql.raw(AUDIT_CHAIN_LOCK_KEY)})`.execute(trx);
   },
+  async defaultMigrationSchema(db): Promise<string | undefined> {
+    const { rows } = await sql<{
+      schema: string | null;
+    }>`select current_schema() as schema`.execute(db);
+    return rows[0]?.schema ?? undefined;
+  },
   isUniqueViolation(err: unknown): boolean {
     return driverErrorCode(err) === PG_UNIQUE_VIOLATION;
+  },
+  /** One statement per batch: 11 array parameters unnested, instead of 11 parameters per row. */
+  async insertUsageEvents(db, events): Promise<void> {
+    if (events.length === 0) return;
+    const columns: (string | number | null)[][] = Array.from({ length: 11 }, () => []);
+    for (const event of events) {
+      usageEventValues(event).forEach((value, i) => {
+        (columns[i] as (string | number | null)[]).push(value);
+      });
+    }
+    const [at, requestId, keyId, institutionId, slot, route, status, outcome, latency, ip, agent] =
+      columns;
+    await sql`insert into usage_events (${sql.raw(USAGE_EVENT_COLUMNS)})
+      select * from unnest(${at}::bigint[], ${requestId}::text[], ${keyId}::text[],
+        ${institutionId}::text[], ${slot}::text[], ${route}::text[], ${status}::integer[],
+        ${outcome}::text[], ${latency}::double precision[], ${ip}::text[], ${agent}::text[])`.execute(
+      db,
+    );
   },
 });
 

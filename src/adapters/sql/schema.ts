@@ -124,6 +124,12 @@ export interface Database {
   audit_events: AuditEventsTable;
   sessions: SessionsTable;
   slot_clients: SlotClientsTable;
+  usage_rollups: UsageRollupsTable;
+  usage_events: UsageEventsTable;
+  alerts: AlertsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 /** One row per slot × source address × user agent ('' when unknown). */
@@ -135,4 +141,113 @@ export interface SlotClientsTable {
   first_seen_at: EpochMs;
   last_seen_at: EpochMs;
   requests: number;
+}
+
+/** One row per key × minute × slot ('' when none) × outcome; h0…h11 is the latency histogram. */
+export interface UsageRollupsTable {
+  key_id: string;
+  minute: EpochMs;
+  slot: string;
+  outcome: string;
+  institution_id: string;
+  requests: number;
+  s_other: number;
+  s2xx: number;
+  s3xx: number;
+  s4xx: number;
+  s5xx: number;
+  latency_sum_ms: number;
+  latency_max_ms: number;
+  h0: number;
+  h1: number;
+  h2: number;
+  h3: number;
+  h4: number;
+  h5: number;
+  h6: number;
+  h7: number;
+  h8: number;
+  h9: number;
+  h10: number;
+  h11: number;
+}
+
+/** Raw gateway decisions (pruned after the retention window). */
+export interface UsageEventsTable {
+  at: EpochMs;
+  request_id: string;
+  key_id: string | null;
+  institution_id: string | null;
+  slot: string | null;
+  route: string | null;
+  status: number;
+  outcome: string;
+  latency_ms: number;
+  client_ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  institution_id: string | null;
+  type: string;
+  severity: string;
+  key_id: string | null;
+  slot: string | null;
+  subject: string | null;
+  /** Unique while open (see core/alert.ts openKeyOf); null once acknowledged. */
+  open_key: string | null;
+  /** JSON object. */
+  evidence: string;
+  first_seen_at: EpochMs;
+  last_seen_at: EpochMs;
+  count: number;
+  state: string;
+  acknowledged_at: EpochMs | null;
+  acknowledged_by: string | null;
+}
+
+/** An institution's webhook; the signing secret only sealed (null once deleted). */
+export interface WebhooksTable {
+  id: string;
+  institution_id: string;
+  url: string;
+  description: string | null;
+  /** JSON string array: subscribed event types or `["*"]`. */
+  events: string;
+  min_severity: string | null;
+  master_key_id: string | null;
+  secret_ciphertext: string | null;
+  created_at: EpochMs;
+  created_by: string;
+  deleted_at: EpochMs | null;
+}
+
+/** One event × webhook; `body` is the exact JSON that is signed and sent. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  institution_id: string;
+  event_id: string;
+  event_type: string;
+  body: string;
+  state: string;
+  attempts: number;
+  /** Due time of the next attempt, or the end of the current claim; null once finished. */
+  next_attempt_at: EpochMs | null;
+  last_attempt_at: EpochMs | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: EpochMs;
+  delivered_at: EpochMs | null;
+}
+
+/** One attempt of a delivery. */
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: EpochMs;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
 }

@@ -1,6 +1,7 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { AppError } from '../../core/errors.js';
 import type {
+  AlertRepo,
   ApiKeyRepo,
   AuditRepo,
   InstitutionRepo,
@@ -10,6 +11,7 @@ import type {
   StoreRepos,
   UsageRepo,
   UserRepo,
+  WebhookRepo,
 } from '../../ports/store.js';
 import { keywardMigrations, StaticMigrationProvider } from './migrations/migration-provider.js';
 import type { Database } from './schema.js';
@@ -19,10 +21,12 @@ import {
   SqlSessionRepo,
   SqlUserRepo,
 } from './sql-account-repos.js';
+import { SqlAlertRepo } from './sql-alert-repo.js';
 import { type DigestLookup, SqlApiKeyRepo } from './sql-api-key-repo.js';
 import { SqlAuditRepo } from './sql-audit-repo.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { SqlUsageRepo } from './sql-usage-repo.js';
+import { SqlWebhookRepo } from './sql-webhook-repo.js';
 
 /** The same repo classes, on the root database or on a transaction. */
 export function reposOn(
@@ -37,7 +41,9 @@ export function reposOn(
     keys: new SqlApiKeyRepo(db, dialect, lookup),
     audit: new SqlAuditRepo(db, dialect),
     sessions: new SqlSessionRepo(db, dialect),
-    usage: new SqlUsageRepo(db),
+    usage: new SqlUsageRepo(db, dialect),
+    alerts: new SqlAlertRepo(db),
+    webhooks: new SqlWebhookRepo(db, dialect),
   });
 }
 
@@ -58,6 +64,8 @@ export class SqlStore implements Store {
   readonly audit: AuditRepo;
   readonly sessions: SessionRepo;
   readonly usage: UsageRepo;
+  readonly alerts: AlertRepo;
+  readonly webhooks: WebhookRepo;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -74,6 +82,8 @@ export class SqlStore implements Store {
     this.audit = repos.audit;
     this.sessions = repos.sessions;
     this.usage = repos.usage;
+    this.alerts = repos.alerts;
+    this.webhooks = repos.webhooks;
   }
 
   transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T> {
@@ -81,12 +91,12 @@ export class SqlStore implements Store {
   }
 
   async migrate(): Promise<string[]> {
+    const schema =
+      this.options.migrationTableSchema ?? (await this.sqlDialect.defaultMigrationSchema(this.db));
     const migrator = new Migrator({
       db: this.db,
       provider: new StaticMigrationProvider(keywardMigrations(this.sqlDialect.columnTypes)),
-      ...(this.options.migrationTableSchema !== undefined
-        ? { migrationTableSchema: this.options.migrationTableSchema }
-        : {}),
+      ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
     });
     const { error, results } = await migrator.migrateToLatest();
     if (error !== undefined) throw error;

@@ -15,7 +15,7 @@ import type { Store } from '../../ports/store.js';
 import type { Database } from './schema.js';
 import type { DigestLookup } from './sql-api-key-repo.js';
 import type { SqlDialect } from './sql-dialect.js';
-import { driverErrorCode } from './sql-dialect.js';
+import { driverErrorCode, USAGE_EVENT_COLUMNS, usageEventValues } from './sql-dialect.js';
 import { SqlStore } from './sql-store.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
 import { SqliteDigestLookup } from './sqlite-digest-lookup.js';
@@ -28,7 +28,25 @@ const SQLITE_UNIQUE_CODES: ReadonlySet<string> = new Set([
 /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;
 
-export const SQLITE_DIALECT: SqlDialect = Object.freeze<SqlDialect>({
+/**
+ * SQLite's dialect on one database handle. Kysely drives that same handle (SQLite has a single
+ * connection), so statements run on it directly take part in the transaction Kysely has open.
+ */
+function sqliteDialect(database: BetterSqlite3.Database): SqlDialect {
+  let insertEvent: BetterSqlite3.Statement | null = null;
+  return Object.freeze<SqlDialect>({
+    ...SQLITE_BASE,
+    /** A prepared single-row INSERT run per event: ~2.5 µs a row against 7 µs built by Kysely. */
+    async insertUsageEvents(_db, events): Promise<void> {
+      insertEvent ??= database.prepare(
+        `insert into usage_events (${USAGE_EVENT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const event of events) insertEvent.run(usageEventValues(event));
+    },
+  });
+}
+
+const SQLITE_BASE = Object.freeze({
   name: 'sqlite',
   columnTypes: Object.freeze({ boolean: 'integer' }),
   /**
@@ -37,11 +55,14 @@ export const SQLITE_DIALECT: SqlDialect = Object.freeze<SqlDialect>({
    * so appenders in this process and in others are already serialised.
    */
   async lockAuditChain(): Promise<void> {},
+  async defaultMigrationSchema(): Promise<string | undefined> {
+    return undefined;
+  },
   isUniqueViolation(err: unknown): boolean {
     const code = driverErrorCode(err);
     return code !== undefined && SQLITE_UNIQUE_CODES.has(code);
   },
-});
+} as const satisfies Omit<SqlDialect, 'insertUsageEvents'>);
 
 /**
  * `BEGIN IMMEDIATE` instead of a deferred `BEGIN`: a transaction that reads then writes (the audit
@@ -91,7 +112,7 @@ export async function openSqliteStore(options: { file: string }): Promise<Store>
   // A second, read-only connection for the verification hot path (not for in-memory databases,
   // which another connection cannot see). Opened lazily: the tables exist only after migrate().
   const lookup = file === ':memory:' || file === '' ? undefined : lazyLookup(resolve(file));
-  return new SqlStore(db, SQLITE_DIALECT, lookup ? { digestLookup: lookup } : {});
+  return new SqlStore(db, sqliteDialect(database), lookup ? { digestLookup: lookup } : {});
 }
 
 function lazyLookup(file: string): DigestLookup & { close(): void } {

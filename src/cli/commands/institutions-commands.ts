@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { RateLimit } from '../../core/model.js';
 import { formatRateLimit, type InstitutionView } from '../api-types.js';
 import { UsageError } from '../cli-exit.js';
@@ -26,6 +26,17 @@ interface UpdateOptions extends RemoteOptions {
   operatorsMayViewSecrets?: boolean;
   rateLimit?: RateLimit | 'none';
   defaultKeyRateLimit?: RateLimit | 'none';
+  unusedAlertDays?: number | 'never';
+}
+
+function parseDaysOrNever(value: string): number | 'never' {
+  const text = value.trim().toLowerCase();
+  if (text === 'never') return 'never';
+  const days = /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(days >= 1 && days <= 3650)) {
+    throw new InvalidArgumentError('Expected a number of days (1–3650) or never.');
+  }
+  return days;
 }
 
 function printInstitution(ctx: RemoteContext, institution: InstitutionView): void {
@@ -37,6 +48,12 @@ function printInstitution(ctx: RemoteContext, institution: InstitutionView): voi
       ['Operators may view secrets', institution.settings?.operatorsMayViewSecrets ? 'yes' : 'no'],
       ['Rate limit (all keys)', formatRateLimit(institution.settings?.rateLimit)],
       ['Default key rate limit', formatRateLimit(institution.settings?.defaultRateLimit)],
+      [
+        'Unused-slot alert after',
+        institution.settings?.unusedAlertDays == null
+          ? 'never'
+          : `${institution.settings.unusedAlertDays} days`,
+      ],
       ['Created', institution.createdAt],
     ]),
   );
@@ -122,6 +139,11 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
       'limit for each key without its own, e.g. 100/60s, or none',
       parseRateLimitOrNone,
     )
+    .option(
+      '--unused-alert-days <days|never>',
+      'raise an UNUSED alert for a slot idle this many days (default 90), or never',
+      parseDaysOrNever,
+    )
     .addOption(urlOption())
     .addOption(jsonOption())
     .action(
@@ -130,7 +152,11 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
           operatorsMayViewSecrets?: boolean;
           rateLimit?: RateLimit | null;
           defaultRateLimit?: RateLimit | null;
+          unusedAlertDays?: number | null;
         } = {};
+        if (opts.unusedAlertDays !== undefined) {
+          settings.unusedAlertDays = opts.unusedAlertDays === 'never' ? null : opts.unusedAlertDays;
+        }
         if (opts.operatorsMayViewSecrets !== undefined) {
           settings.operatorsMayViewSecrets = opts.operatorsMayViewSecrets;
         }
@@ -147,7 +173,7 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
         if (Object.keys(settings).length > 0) body.settings = settings;
         if (Object.keys(body).length === 0) {
           throw new UsageError(
-            'nothing to update; give --name, --external-code, --operators-may-view-secrets, --rate-limit or --default-key-rate-limit',
+            'nothing to update; give --name, --external-code, --operators-may-view-secrets, --rate-limit, --default-key-rate-limit or --unused-alert-days',
           );
         }
         const res = await ctx.client.patch<InstitutionView>(

@@ -2,6 +2,8 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { SqlColumnTypes } from '../sql-dialect.js';
 import { initialMigration } from './001-initial.js';
 import { slotUsageMigration } from './002-slot-usage.js';
+import { usageAlertsMigration } from './003-usage-alerts.js';
+import { webhooksMigration } from './004-webhooks.js';
 
 /**
  * Every migration, in order, under its permanent name. Statically imported (no directory
@@ -12,6 +14,8 @@ export function keywardMigrations(types: SqlColumnTypes): Record<string, Migrati
   return {
     '001_initial': initialMigration(types),
     '002_slot_usage': slotUsageMigration,
+    '003_usage_alerts': usageAlertsMigration,
+    '004_webhooks': webhooksMigration,
   };
 }
 
