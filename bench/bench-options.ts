@@ -29,6 +29,10 @@ export interface BenchOptions {
   readonly pin: boolean;
   readonly http: boolean;
   readonly verify: boolean;
+  /** The usage-persistence comparison (gateway with usage persisted vs not). */
+  readonly usage: boolean;
+  /** PostgreSQL for the usage comparison's second store, or null to skip it. */
+  readonly databaseUrl: string | null;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -48,7 +52,10 @@ const USAGE = `npm run bench -- [options]
   --no-pin             do not pin processes to CPUs (default: pin when taskset exists)
   --profile            write CPU profiles of the server processes to bench/.cache/profiles/
   --server-flags=<f>   extra Node.js flags for the server processes (e.g. --server-flags=--trace-gc)
-  --only <http|verify> run one half
+  --database-url <url> PostgreSQL for the usage-persistence run (default: $KEYWARD_BENCH_DATABASE_URL
+                       or postgres://postgres@127.0.0.1:5432/test; a fresh schema, dropped after)
+  --no-postgres        usage-persistence run on SQLite only
+  --only <http|verify|usage>  run one part
   --help`;
 
 function positive(value: string | undefined, fallback: number, name: string): number {
@@ -74,8 +81,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   }
   const quick = v.quick === true;
   const only = v.only;
-  if (only !== undefined && only !== 'http' && only !== 'verify') {
-    process.stderr.write(`--only must be http or verify\n\n${USAGE}\n`);
+  if (only !== undefined && only !== 'http' && only !== 'verify' && only !== 'usage') {
+    process.stderr.write(`--only must be http, verify or usage\n\n${USAGE}\n`);
     process.exit(2);
   }
   try {
@@ -96,8 +103,15 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       pin: v['no-pin'] !== true,
       profile: v.profile === true,
       serverFlags: (v['server-flags'] ?? '').split(' ').filter((f) => f !== ''),
-      http: only !== 'verify',
-      verify: only !== 'http',
+      http: only === undefined || only === 'http',
+      verify: only === undefined || only === 'verify',
+      usage: only === undefined || only === 'usage',
+      databaseUrl:
+        v['no-postgres'] === true
+          ? null
+          : (v['database-url'] ??
+            process.env.KEYWARD_BENCH_DATABASE_URL ??
+            'postgres://postgres@127.0.0.1:5432/test'),
     });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
@@ -126,6 +140,8 @@ function parse(argv: readonly string[]) {
       profile: { type: 'boolean' },
       'server-flags': { type: 'string' },
       only: { type: 'string' },
+      'database-url': { type: 'string' },
+      'no-postgres': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });

@@ -86,7 +86,7 @@ function nextForwardedFor(): string {
   return `10.${(m >>> 16) & 255}.${(m >>> 8) & 255}.${m & 255}`;
 }
 
-async function startServer(
+export async function startServer(
   role: Parameters<BenchChild['send']>[0],
   cpu: string | null,
   nodeArgs: readonly string[],
@@ -101,7 +101,7 @@ async function startServer(
   }
 }
 
-async function statsOf(child: BenchChild | null): Promise<ProcessStats | null> {
+export async function statsOf(child: BenchChild | null): Promise<ProcessStats | null> {
   if (child === null) return null;
   child.send({ type: 'stats' });
   return child.next('stats');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { UsageStats } from '../src/services/usage-pipeline.js';
 import type { LatencySummary } from './latency-recorder.js';
 
 /** Messages between the benchmark (parent) and the processes it starts (server-process.ts, verify-process.ts). */
@@ -15,6 +16,10 @@ export type ServerRole =
       readonly createKey: boolean;
       /** `keyward serve --role gateway` instead of every role (no admin API in the process). */
       readonly gatewayOnly?: boolean;
+      /** The config file's name in `dataDir` (default `keyward.config.json`). */
+      readonly configFile?: string;
+      /** `KEYWARD_DATABASE_URL` (default: the SQLite file in `dataDir`). */
+      readonly databaseUrl?: string;
     };
 
 /** One in-process verification run (verify-process.ts) on a seeded store. */
@@ -71,6 +76,8 @@ export interface ProcessStats {
   readonly heapUsedBytes: number;
   /** CPU time since process start (user + system), in µs. */
   readonly cpuUs: number;
+  /** A Keyward server's usage pipeline: what it wrote and dropped (null: none running). */
+  readonly usage?: UsageStats | null;
 }
 
 export type ChildMessage =

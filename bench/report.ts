@@ -1,6 +1,7 @@
 import type { BenchOptions } from './bench-options.js';
 import type { HttpPhaseResult } from './http-phase.js';
 import type { ScenarioSummary } from './scenario-summary.js';
+import type { UsageStoreResult } from './usage-phase.js';
 import type { VerifyStoreResult } from './verify-phase.js';
 
 export interface BenchEnvironment {
@@ -25,6 +26,7 @@ export interface BenchReport {
   readonly options: BenchOptions;
   readonly verify: readonly VerifyStoreResult[] | null;
   readonly http: HttpPhaseResult | null;
+  readonly usage: readonly UsageStoreResult[] | null;
   readonly targets: readonly TargetCheck[];
 }
 
@@ -76,8 +78,23 @@ export function checkTargets(
   options: BenchOptions,
   verify: readonly VerifyStoreResult[] | null,
   http: HttpPhaseResult | null,
+  usage: readonly UsageStoreResult[] | null,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
+  for (const u of usage ?? []) {
+    for (const node of u.nodes.filter((n) => n.name !== 'off')) {
+      checks.push({
+        target: `usage persistence ${node.name} costs ≤ 10 % of gateway throughput (${u.store})`,
+        measured: `${node.ratio.toFixed(3)} × off (CPU ${fixed(node.cpuUsPerRequest, 1)} vs ${fixed(u.nodes[0]?.cpuUsPerRequest, 1)} µs/request)`,
+        met: node.ratio >= 0.9,
+      });
+      checks.push({
+        target: `0 usage events dropped at full load, ${node.name} (${u.store})`,
+        measured: node.usage === null ? 'not reported' : `${node.usage.dropped} dropped`,
+        met: node.usage === null ? null : node.usage.dropped === 0,
+      });
+    }
+  }
   const bigLabel = keysLabel(options.keys);
   if (http !== null) {
     const bare = findScenario(http.closed, 'bare proxy');
@@ -255,6 +272,38 @@ export function renderReport(report: BenchReport): string {
             fixed(v[kind].p99Us, 1),
             fixed(v[kind].p999Us, 1),
             String(v[kind].notValid),
+          ]),
+        ),
+      ),
+      '',
+    );
+  }
+  if (report.usage !== null && report.usage.length > 0) {
+    out.push(
+      `Usage persistence (gateway-only nodes, valid secret, closed loop; ${report.usage[0]?.rounds} round(s) each in turn, medians)`,
+      table(
+        [
+          'store',
+          'usage',
+          'req/s',
+          '× off',
+          'CPU µs/req',
+          'answered',
+          'raw events written',
+          'rollup cells',
+          'dropped',
+        ],
+        report.usage.flatMap((u) =>
+          u.nodes.map((n) => [
+            u.store,
+            n.name,
+            thousands(n.rps),
+            n.ratio.toFixed(3),
+            fixed(n.cpuUsPerRequest, 1),
+            thousands(n.answered),
+            n.usage === null ? '–' : thousands(n.usage.parts.events?.written ?? 0),
+            n.usage === null ? '–' : thousands(n.usage.parts.rollups?.written ?? 0),
+            n.usage === null ? '–' : String(n.usage.dropped),
           ]),
         ),
       ),

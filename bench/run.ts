@@ -5,6 +5,7 @@ import { parseBenchOptions } from './bench-options.js';
 import { type HttpPhaseResult, type Placement, runHttpPhase } from './http-phase.js';
 import { type BenchReport, checkTargets, renderReport } from './report.js';
 import { seededStore } from './seed-store.js';
+import { runUsagePhase, type UsageStoreResult } from './usage-phase.js';
 import { runVerifyPhase, type VerifyStoreResult } from './verify-phase.js';
 
 /**
@@ -58,19 +59,25 @@ async function main(): Promise<void> {
   log(`keyward bench${options.quick ? ' --quick' : ''}: ${description}`);
 
   // Seeding uses every core; pinning comes after.
-  const small = await seededStore(options.smallKeys, PREFIX, log);
-  const big = await seededStore(options.keys, PREFIX, log);
+  const seeds = options.http || options.verify;
+  const small = seeds ? await seededStore(options.smallKeys, PREFIX, log) : null;
+  const big = seeds ? await seededStore(options.keys, PREFIX, log) : null;
   if (placement.generator !== null) pinSelf(placement.generator);
 
   let verify: VerifyStoreResult[] | null = null;
-  if (options.verify) {
+  if (options.verify && small !== null && big !== null) {
     log('verify throughput in process …');
     verify = await runVerifyPhase(options, [small, big], placement.servers, log);
   }
   let http: HttpPhaseResult | null = null;
-  if (options.http) {
+  if (options.http && small !== null && big !== null) {
     log('HTTP scenarios …');
     http = await runHttpPhase(options, small, big, placement, log);
+  }
+  let usage: UsageStoreResult[] | null = null;
+  if (options.usage) {
+    log('usage persistence on vs off …');
+    usage = await runUsagePhase(options, placement, log);
   }
   const report: BenchReport = {
     environment: {
@@ -80,15 +87,15 @@ async function main(): Promise<void> {
       loadAverageBefore,
       loadAverageAfter: loadavg(),
       placement: description,
-      seededSeconds: {
-        [`${small.keys} keys`]: small.builtSeconds,
-        [`${big.keys} keys`]: big.builtSeconds,
-      },
+      seededSeconds: Object.fromEntries(
+        [small, big].flatMap((s) => (s === null ? [] : [[`${s.keys} keys`, s.builtSeconds]])),
+      ),
     },
     options,
     verify,
     http,
-    targets: checkTargets(options, verify, http),
+    usage,
+    targets: checkTargets(options, verify, http, usage),
   };
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (options.jsonOut !== null) await writeFile(options.jsonOut, json);

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/main/logger.js';
 import { startKeyward } from '../src/main/server.js';
+import type { UsageStats } from '../src/services/usage-pipeline.js';
 import { startBareProxy } from './bare-proxy.js';
 import { CONSOLE_DIR } from './paths.js';
 import {
@@ -61,7 +62,8 @@ async function startGateway(role: Extract<ServerRole, { role: 'gateway' }>): Pro
   const config = loadConfig(
     {
       KEYWARD_DATA_DIR: role.dataDir,
-      KEYWARD_CONFIG: join(role.dataDir, 'keyward.config.json'),
+      KEYWARD_CONFIG: join(role.dataDir, role.configFile ?? 'keyward.config.json'),
+      ...(role.databaseUrl !== undefined && { KEYWARD_DATABASE_URL: role.databaseUrl }),
       KEYWARD_ADMIN_PORT: '0',
       KEYWARD_GATEWAY_PORT: '0',
       KEYWARD_ADMIN_PASSWORD: role.adminPassword,
@@ -89,6 +91,7 @@ async function startGateway(role: Extract<ServerRole, { role: 'gateway' }>): Pro
     secrets = await createBenchKey(adminUrl, config.bootstrap.email, role.adminPassword);
   }
   send(secrets === undefined ? base : { ...base, secrets });
+  usageStats = () => running.usageStats();
   return () => running.close();
 }
 
@@ -141,6 +144,7 @@ async function createBenchKey(
 }
 
 let stop: Stop | null = null;
+let usageStats: () => UsageStats | null = () => null;
 
 process.on('message', (message: ParentMessage) => {
   void handle(message).catch((err: unknown) => {
@@ -159,7 +163,7 @@ async function handle(message: ParentMessage): Promise<void> {
       stop = await start(message);
       return;
     case 'stats':
-      send(processStats());
+      send({ ...processStats(), usage: usageStats() });
       return;
     case 'stop':
       await stop?.();
