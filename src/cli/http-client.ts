@@ -22,6 +22,8 @@ export interface Problem {
   readonly detail?: string;
   readonly code?: string;
   readonly requestId?: string;
+  /** SLOT_IN_USE / ROTATION_BLOCKED: who still uses the slot(s). */
+  readonly evidence?: unknown;
 }
 
 export class ApiError extends Error {

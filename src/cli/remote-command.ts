@@ -98,6 +98,31 @@ function authHint(err: ApiError, baseUrl: string | undefined): string | undefine
   return undefined;
 }
 
+interface SlotEvidenceJson {
+  slot?: string;
+  lastUsedAt?: string | null;
+  clients?: { address?: string | null; userAgent?: string | null; lastSeenAt?: string }[];
+}
+
+/** Who still uses a slot, from a SLOT_IN_USE or ROTATION_BLOCKED problem: one line per client. */
+export function evidenceLines(evidence: unknown): string[] {
+  if (typeof evidence !== 'object' || evidence === null) return [];
+  const e = evidence as SlotEvidenceJson & {
+    primary?: SlotEvidenceJson;
+    secondary?: SlotEvidenceJson;
+  };
+  const slots = e.clients !== undefined ? [e] : [e.primary, e.secondary];
+  const lines: string[] = [];
+  for (const slot of slots) {
+    for (const c of slot?.clients ?? []) {
+      lines.push(
+        `  on ${cell(slot?.slot)}: ${cell(c.address ?? 'unknown address')} (${cell(c.userAgent ?? 'no user agent')}), last seen ${cell(c.lastSeenAt)}`,
+      );
+    }
+  }
+  return lines;
+}
+
 /** `error: <detail> (<code>, request <requestId>)`, control characters neutralised. */
 export function formatApiError(err: ApiError): string {
   const { detail, title, code, requestId } = err.problem;
@@ -127,6 +152,7 @@ export async function guard(
     }
     if (err instanceof ApiError) {
       io.stderr(`${formatApiError(err)}\n`);
+      for (const line of evidenceLines(err.problem.evidence)) io.stderr(`${line}\n`);
       const hint = (err.problem.code && hints[err.problem.code]) || authHint(err, baseUrl?.());
       if (hint) io.stderr(`hint: ${hint}\n`);
       throw new CliExit(EXIT_FAILURE, err.message);

@@ -16,6 +16,8 @@ export const ERROR_CATALOG = {
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   CONFLICT: { status: 409, title: 'Conflict' },
+  SLOT_IN_USE: { status: 409, title: 'Slot still in use' },
+  ROTATION_BLOCKED: { status: 409, title: 'Rotation step not possible yet' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   STORE_UNAVAILABLE: { status: 503, title: 'Store unavailable' },
   DECRYPT_FAILED: { status: 500, title: 'Secret could not be decrypted' },

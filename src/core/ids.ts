@@ -1,6 +1,17 @@
 import { randomBase62 } from './secret-format.js';
 
-export const ID_PREFIXES = ['ins', 'usr', 'key', 'aud', 'req', 'whk', 'dlv', 'evt', 'alr'] as const;
+export const ID_PREFIXES = [
+  'ins',
+  'usr',
+  'key',
+  'aud',
+  'req',
+  'whk',
+  'dlv',
+  'evt',
+  'alr',
+  'rot',
+] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 const ID_BODY_LENGTH = 22; // ≈131 bits

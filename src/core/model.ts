@@ -30,6 +30,11 @@ export interface InstitutionSettings {
   readonly rateLimit: RateLimit | null;
   /** A slot unused this many days raises a (low-severity) UNUSED alert; null: never. */
   readonly unusedAlertDays: number | null;
+  /**
+   * A slot used within this many seconds is in use: regenerating it is refused (SLOT_IN_USE,
+   * with the evidence) unless forced, and rotation steps wait for it.
+   */
+  readonly quietPeriodSeconds: number;
 }
 
 export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
@@ -37,6 +42,7 @@ export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
   defaultRateLimit: null,
   rateLimit: null,
   unusedAlertDays: 90,
+  quietPeriodSeconds: 600,
 });
 
 export interface Institution {

@@ -13,6 +13,7 @@ import type { InstitutionService } from '../services/institution-service.js';
 import type { KeyService } from '../services/key-service.js';
 import type { MemberService } from '../services/member-service.js';
 import type { MonitoringService } from '../services/monitoring-service.js';
+import type { RotationService } from '../services/rotation-service.js';
 import type { SecretVerifier } from '../services/verifier-types.js';
 import type { WebhookService } from '../services/webhook-service.js';
 import { createAuthHook } from './auth-hook.js';
@@ -25,6 +26,7 @@ import { registerInstitutionRoutes } from './routes/institution-routes.js';
 import { registerKeyRoutes } from './routes/key-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerMonitoringRoutes } from './routes/monitoring-routes.js';
+import { registerRotationRoutes } from './routes/rotation-routes.js';
 import { registerVerifyRoutes } from './routes/verify-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { Problem } from './schemas.js';
@@ -35,6 +37,7 @@ export interface AdminAppDeps {
   readonly members: MemberService;
   readonly keys: KeyService;
   readonly monitoring: MonitoringService;
+  readonly rotations: RotationService;
   readonly audit: AuditService;
   readonly verifier: SecretVerifier;
   readonly webhooks: WebhookService;
@@ -154,6 +157,7 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
       registerKeyRoutes(typed, { keys: deps.keys });
       registerAuditRoutes(typed, { audit: deps.audit });
       registerMonitoringRoutes(typed, { monitoring: deps.monitoring });
+      registerRotationRoutes(typed, { rotations: deps.rotations });
       registerVerifyRoutes(typed, { verifier: deps.verifier });
       registerWebhookRoutes(typed, { webhooks: deps.webhooks });
       typed.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () =>

@@ -15,6 +15,8 @@ interface ProblemBody {
   code: ErrorCode;
   requestId: string;
   errors?: { path: string; message: string }[];
+  /** SLOT_IN_USE: who still uses the slot (addresses, user agents, times; never a secret). */
+  evidence?: unknown;
 }
 
 export function problemBody(code: ErrorCode, detail: string, requestId: string): ProblemBody {
@@ -62,7 +64,10 @@ function validationProblem(err: FastifyError, requestId: string): ProblemBody {
 
 export function errorToProblem(err: unknown, request: FastifyRequest): ProblemBody {
   const requestId = String(request.id);
-  if (err instanceof AppError) return problemBody(err.code, err.message, requestId);
+  if (err instanceof AppError) {
+    const body = problemBody(err.code, err.message, requestId);
+    return err.details?.evidence === undefined ? body : { ...body, evidence: err.details.evidence };
+  }
   const fe = err as FastifyError;
   if (fe.validation) return validationProblem(fe, requestId);
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;

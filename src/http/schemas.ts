@@ -38,6 +38,12 @@ export const Problem = Type.Object(
     code: Type.String(),
     requestId: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    evidence: Type.Optional(
+      Type.Unknown({
+        description:
+          'SLOT_IN_USE: the slot’s recent use (last use, clients within the quiet period, requests)',
+      }),
+    ),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details' },
 );
@@ -55,6 +61,7 @@ export const InstitutionSettings = Type.Object({
   defaultRateLimit: Nullable(RateLimit),
   rateLimit: Nullable(RateLimit),
   unusedAlertDays: Nullable(Type.Integer({ minimum: 1, maximum: 3650 })),
+  quietPeriodSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
 });
 
 export const Institution = Type.Object({
@@ -91,6 +98,14 @@ export const UpdateInstitutionBody = Type.Object(
                 description: 'Raise an UNUSED alert for a slot idle this many days; null: never',
               }),
             ),
+          ),
+          quietPeriodSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 86_400,
+              description:
+                'A slot used this recently is in use: regenerate refuses it (SLOT_IN_USE) unless forced',
+            }),
           ),
         },
         { additionalProperties: false },

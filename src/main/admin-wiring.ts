@@ -15,6 +15,7 @@ import { InstitutionService } from '../services/institution-service.js';
 import { KeyService } from '../services/key-service.js';
 import { MemberService } from '../services/member-service.js';
 import { MonitoringService } from '../services/monitoring-service.js';
+import { RotationService } from '../services/rotation-service.js';
 import type { SecretVerifier } from '../services/verifier-types.js';
 import { WebhookService } from '../services/webhook-service.js';
 import { VERSION } from './version.js';
@@ -62,18 +63,20 @@ export async function wireAdmin(deps: {
     verifierTokenSha256: config.verifierTokenSha256,
   });
   const bootstrap = await auth.bootstrap(config.bootstrap.email, config.bootstrap.password);
+  const keys = new KeyService({
+    store,
+    clock,
+    keyring,
+    secretPrefix: config.secretPrefix,
+    viewableSecrets: config.viewableSecrets,
+    invalidation: deps.invalidation,
+  });
   const app = await buildAdminApp({
     auth,
     institutions: new InstitutionService({ store, clock, invalidation: deps.invalidation }),
     members: new MemberService({ store, clock }),
-    keys: new KeyService({
-      store,
-      clock,
-      keyring,
-      secretPrefix: config.secretPrefix,
-      viewableSecrets: config.viewableSecrets,
-      invalidation: deps.invalidation,
-    }),
+    keys,
+    rotations: new RotationService({ store, clock, keys, invalidation: deps.invalidation }),
     audit: new AuditService({ store }),
     monitoring: new MonitoringService({ store, clock }),
     verifier: deps.verifier,

@@ -17,6 +17,7 @@ import type {
   User,
   VerifiedSlot,
 } from '../core/model.js';
+import type { Rotation } from '../core/rotation.js';
 import type { UsageRollup } from '../core/usage-rollup.js';
 import type { DeliveryState, Webhook, WebhookAttempt, WebhookDelivery } from '../core/webhook.js';
 import type { UsageEvent } from './usage-sink.js';
@@ -282,6 +283,16 @@ export interface WebhookRepo {
   pruneFinished(before: Date): Promise<number>;
 }
 
+/** Guided rotations: at most one active per key. */
+export interface RotationRepo {
+  /** Throws AppError CONFLICT when the key already has an active rotation. */
+  insert(rotation: Rotation): Promise<void>;
+  /** The key's active rotation, or null. */
+  getActive(keyId: string): Promise<Rotation | null>;
+  /** Saves step, state, times and history (by id); ending it frees the key for a new one. */
+  update(rotation: Rotation): Promise<void>;
+}
+
 export interface StoreRepos {
   readonly institutions: InstitutionRepo;
   readonly users: UserRepo;
@@ -291,6 +302,7 @@ export interface StoreRepos {
   readonly sessions: SessionRepo;
   readonly usage: UsageRepo;
   readonly alerts: AlertRepo;
+  readonly rotations: RotationRepo;
   readonly webhooks: WebhookRepo;
 }
 

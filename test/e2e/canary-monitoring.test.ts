@@ -78,7 +78,7 @@ describe('a canary secret through the gateway and the monitoring pipeline', () =
       await gw('/nowhere', { 'x-api-key': primary }),
     ];
     // The secondary retired, then sent again: an alert and a webhook naming the slot.
-    await w.adminA.request('POST', `/keys/${keyId}/regenerate`, { slot: 'secondary' });
+    await w.adminA.request('POST', `/keys/${keyId}/regenerate`, { slot: 'secondary', force: true });
     answers.push(await gw('/api/old', { 'x-api-key': secondary, 'x-forwarded-for': '192.0.2.10' }));
     // The verify API, too.
     const verify = await fetch(`${kw.url}/api/v1/verify`, {

@@ -86,7 +86,8 @@ describe.each(testStores())('gateway on %s', (store) => {
     const regen = await w.adminA.request<{ secret: string }>(
       'POST',
       `/keys/${key.key.id}/regenerate`,
-      { slot: 'primary' },
+      // Forced: the primary was just used (a usage flush in between would make it SLOT_IN_USE).
+      { slot: 'primary', force: true },
     );
     expect(regen.status).toBe(200);
     const before = upstream.requests.length;

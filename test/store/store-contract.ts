@@ -55,6 +55,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
             defaultRateLimit: { limit: 5, windowSeconds: 1 },
             rateLimit: { limit: 50, windowSeconds: 60 },
             unusedAlertDays: null,
+            quietPeriodSeconds: 60,
           },
         });
         await store().institutions.insert(institution);
@@ -83,6 +84,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
           defaultRateLimit: null,
           rateLimit: null,
           unusedAlertDays: 30,
+          quietPeriodSeconds: 0,
         };
         const updated = await store().institutions.update(institution.id, {
           externalCode: null,

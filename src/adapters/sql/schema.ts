@@ -127,6 +127,7 @@ export interface Database {
   usage_rollups: UsageRollupsTable;
   usage_events: UsageEventsTable;
   alerts: AlertsTable;
+  rotations: RotationsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -250,4 +251,22 @@ export interface WebhookAttemptsTable {
   status: number | null;
   error: string | null;
   duration_ms: number;
+}
+
+export interface RotationsTable {
+  id: string;
+  key_id: string;
+  institution_id: string;
+  /** The key id while in progress (unique), null once done or abandoned. */
+  active_key: string | null;
+  step: string;
+  /** `active`, `done` or `abandoned`. */
+  state: string;
+  started_at: EpochMs;
+  started_by: string;
+  updated_at: EpochMs;
+  primary_regenerated_at: EpochMs | null;
+  secondary_regenerated_at: EpochMs | null;
+  /** JSON array of RotationEvent. */
+  history: string;
 }

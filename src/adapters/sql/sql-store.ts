@@ -6,6 +6,7 @@ import type {
   AuditRepo,
   InstitutionRepo,
   MembershipRepo,
+  RotationRepo,
   SessionRepo,
   Store,
   StoreRepos,
@@ -25,6 +26,7 @@ import { SqlAlertRepo } from './sql-alert-repo.js';
 import { type DigestLookup, SqlApiKeyRepo } from './sql-api-key-repo.js';
 import { SqlAuditRepo } from './sql-audit-repo.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { SqlRotationRepo } from './sql-rotation-repo.js';
 import { SqlUsageRepo } from './sql-usage-repo.js';
 import { SqlWebhookRepo } from './sql-webhook-repo.js';
 
@@ -43,6 +45,7 @@ export function reposOn(
     sessions: new SqlSessionRepo(db, dialect),
     usage: new SqlUsageRepo(db, dialect),
     alerts: new SqlAlertRepo(db),
+    rotations: new SqlRotationRepo(db, dialect),
     webhooks: new SqlWebhookRepo(db, dialect),
   });
 }
@@ -65,6 +68,7 @@ export class SqlStore implements Store {
   readonly sessions: SessionRepo;
   readonly usage: UsageRepo;
   readonly alerts: AlertRepo;
+  readonly rotations: RotationRepo;
   readonly webhooks: WebhookRepo;
   #closing: Promise<void> | undefined;
 
@@ -83,6 +87,7 @@ export class SqlStore implements Store {
     this.sessions = repos.sessions;
     this.usage = repos.usage;
     this.alerts = repos.alerts;
+    this.rotations = repos.rotations;
     this.webhooks = repos.webhooks;
   }
 

@@ -167,20 +167,88 @@ describe('keys commands', () => {
     expect(result.stdout).not.toContain(PRIMARY);
   });
 
-  it('a refused regeneration exits 1 showing the code, request id and a hint', async () => {
-    fake.api.on(
-      'POST',
-      '/api/v1/keys/key_1/regenerate',
-      problem(409, 'CONFLICT', 'The primary secret was used 2 minutes ago', 'req_42'),
+  it('a refused regeneration exits 1 showing the code, request id, who is on the slot and a hint', async () => {
+    const refused = problem(
+      409,
+      'SLOT_IN_USE',
+      'The primary secret was used within the last 600 s',
+      'req_42',
     );
+    fake.api.on('POST', '/api/v1/keys/key_1/regenerate', {
+      ...refused,
+      body: {
+        ...(refused.body as object),
+        evidence: {
+          slot: 'primary',
+          clients: [
+            {
+              address: '203.0.113.7',
+              userAgent: 'billing/1.0',
+              lastSeenAt: '2030-01-01T10:00:00.000Z',
+            },
+          ],
+        },
+      },
+    });
     const result = await run(['keys', 'regenerate', 'key_1', '--slot', 'primary']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      'error: The primary secret was used 2 minutes ago (CONFLICT, request req_42)\n' +
+      'error: The primary secret was used within the last 600 s (SLOT_IN_USE, request req_42)\n' +
+        '  on primary: 203.0.113.7 (billing/1.0), last seen 2030-01-01T10:00:00.000Z\n' +
         'hint: the slot carried traffic recently: move its clients to the other slot first, or pass --force\n',
     );
     expect(fake.api.requests[0]?.body).toEqual({ slot: 'primary' });
+  });
+
+  it('rotate walks the steps, waiting while clients are on the slot and printing each new secret', async () => {
+    const evidence = (clients: unknown[]) => ({
+      primary: { lastUsedAt: null, clients },
+      secondary: { lastUsedAt: null, clients: [] },
+    });
+    const view = (step: string, waitingFor: string[] = [], clients: unknown[] = []) => ({
+      step,
+      state: step === 'done' ? 'done' : 'active',
+      instruction: `do ${step}`,
+      waitingFor,
+      evidence: evidence(clients),
+    });
+    const base = '/api/v1/keys/key_1/rotations';
+    fake.api.on('GET', `${base}/current`, problem(404, 'NOT_FOUND', 'No rotation'));
+    fake.api.on('POST', base, {
+      status: 201,
+      body: view(
+        'move-to-secondary',
+        ['PRIMARY_IN_USE'],
+        [{ address: '203.0.113.7', userAgent: 'billing/1.0' }],
+      ),
+    });
+    // The first check finds the primary quiet; then the advances follow one another.
+    const steps = ['regenerate-primary', 'move-to-primary', 'regenerate-secondary', 'done'];
+    const secrets: Record<string, string | null> = {
+      'move-to-primary': PRIMARY,
+      done: SECONDARY,
+    };
+    // Answered by how many advances were asked so far (the request is recorded before the answer).
+    const advances = () => fake.api.requests.filter((r) => r.url.endsWith('/advance')).length;
+    fake.api.on('POST', `${base}/current/advance`, {
+      get body() {
+        const step = steps[advances() - 1] as string;
+        return { rotation: view(step), secret: secrets[step] ?? null };
+      },
+    } as never);
+    const polled = view('move-to-secondary');
+    setTimeout(() => fake.api.on('GET', `${base}/current`, { body: polled }), 50);
+    const result = await run(['keys', 'rotate', 'key_1', '--yes', '--interval', '0.1']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'waiting at move-to-secondary: clients still send the primary: 203.0.113.7 (billing/1.0)',
+    );
+    expect(result.stdout).toContain('✓ regenerate-primary → move-to-primary');
+    expect(result.stdout).toContain(`primary  ${PRIMARY}`);
+    expect(result.stdout).toContain(`secondary  ${SECONDARY}`);
+    expect(result.stdout).toContain('Rotation of key_1 complete');
+    expect(advances()).toBe(4);
   });
 
   it('update builds a PATCH with only the given changes', async () => {

@@ -27,6 +27,7 @@ import {
 } from '../remote-command.js';
 import { cell, formatTable } from '../table.js';
 import { printClients, printKeyDetails, printSecrets } from './key-output.js';
+import { registerRotateCommand } from './rotate-command.js';
 
 /**
  * `keyward keys …`. Secrets are printed only by `create`, `secrets` and `regenerate`, the commands
@@ -103,6 +104,7 @@ async function confirmDelete(ctx: RemoteContext, io: CliIo, keyId: string): Prom
 
 export function registerKeysCommands(program: Command, io: CliIo): void {
   const keys = program.command('keys').description('manage API keys (each a pair of secrets)');
+  registerRotateCommand(keys, io);
 
   keys
     .command('create')
@@ -256,7 +258,7 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
           printSecrets(ctx, { [slot]: res.body?.secret });
         },
         {
-          CONFLICT:
+          SLOT_IN_USE:
             'the slot carried traffic recently: move its clients to the other slot first, or pass --force',
         },
       ),

@@ -4,6 +4,7 @@ import { initialMigration } from './001-initial.js';
 import { slotUsageMigration } from './002-slot-usage.js';
 import { usageAlertsMigration } from './003-usage-alerts.js';
 import { webhooksMigration } from './004-webhooks.js';
+import { rotationsMigration } from './005-rotations.js';
 
 /**
  * Every migration, in order, under its permanent name. Statically imported (no directory
@@ -16,6 +17,7 @@ export function keywardMigrations(types: SqlColumnTypes): Record<string, Migrati
     '002_slot_usage': slotUsageMigration,
     '003_usage_alerts': usageAlertsMigration,
     '004_webhooks': webhooksMigration,
+    '005_rotations': rotationsMigration,
   };
 }
 
