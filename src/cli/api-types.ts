@@ -13,6 +13,9 @@ export interface InstitutionView {
     readonly operatorsMayViewSecrets: boolean;
     readonly defaultRateLimit: RateLimit | null;
     readonly unusedAlertDays?: number | null;
+    readonly maxSecretAgeDays?: number | null;
+    readonly ageReminderDays?: readonly number[];
+    readonly suspendUnusedAfterDays?: number | null;
     readonly rateLimit: RateLimit | null;
   };
   readonly createdAt: string;
@@ -32,6 +35,8 @@ export interface SlotView {
   readonly lastUsedAt: string | null;
   readonly lastUsedFrom: string | null;
   readonly lastUserAgent: string | null;
+  /** An imported legacy-format secret (absent from servers before import existed). */
+  readonly imported?: boolean;
 }
 
 export interface KeyView {

@@ -31,6 +31,8 @@ export const ALERT_TYPES = [
   'FAILED_AUTH_BURST',
   'IP_NOT_ALLOWED',
   'UNUSED',
+  'SHARE_EXPIRED',
+  'SECRET_AGE',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -92,9 +94,12 @@ function capOldest<K, V>(map: Map<K, V>, max: number): void {
  * still holding a revoked (shared) secret. The gateway refuses it; this says whose it was.
  */
 export function detectRetiredUse(event: ObservedEvent): Finding | null {
-  if (event.outcome !== 'RETIRED' || event.keyId === null) return null;
-  return finding(event, 'RETIRED_SECRET_USED', 'high', {
+  const retiring = event.outcome === 'RETIRING';
+  if ((event.outcome !== 'RETIRED' && !retiring) || event.keyId === null) return null;
+  // Still inside its grace window (accepted): a client to move before it ends; after: refused.
+  return finding(event, 'RETIRED_SECRET_USED', retiring ? 'medium' : 'high', {
     regeneratedAt: event.retiredAt?.toISOString() ?? null,
+    accepted: retiring ? 'yes, until the grace window ends' : 'no',
     clientIp: event.clientIp,
     userAgent: event.userAgent,
   });

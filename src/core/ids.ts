@@ -11,6 +11,7 @@ export const ID_PREFIXES = [
   'evt',
   'alr',
   'rot',
+  'shr',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

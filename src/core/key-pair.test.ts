@@ -106,6 +106,7 @@ describe('regenerateSlot', () => {
       retiredAt: T1,
       retiredBy: 'usr_admin',
       reason: 'regenerated',
+      graceUntil: null,
     });
   });
 

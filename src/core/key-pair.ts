@@ -41,6 +41,8 @@ function issueSlot(key: KeyRef, slot: SlotName, ctx: SecretFactoryContext): Issu
       lastUsedAt: null,
       lastUsedFrom: null,
       lastUserAgent: null,
+      // A Keyward-format secret: issuing one (regenerate, rotation) ends an imported slot.
+      imported: false,
     },
   };
 }
@@ -65,6 +67,7 @@ function retire(
     retiredAt: now,
     retiredBy: actorId,
     reason,
+    graceUntil: null,
   };
 }
 

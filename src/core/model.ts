@@ -35,6 +35,15 @@ export interface InstitutionSettings {
    * with the evidence) unless forced, and rotation steps wait for it.
    */
   readonly quietPeriodSeconds: number;
+  /** Hygiene: a secret this many days old is overdue for rotation; null: no age policy. */
+  readonly maxSecretAgeDays: number | null;
+  /** Hygiene: remind this many days before a secret reaches `maxSecretAgeDays` (e.g. 14 and 3). */
+  readonly ageReminderDays: readonly number[];
+  /**
+   * Hygiene: Keyward suspends (audited, as `system`) a use key whose two secrets were both unused
+   * this many days; null: never (the report still lists unused keys).
+   */
+  readonly suspendUnusedAfterDays: number | null;
 }
 
 export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
@@ -43,6 +52,9 @@ export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
   rateLimit: null,
   unusedAlertDays: 90,
   quietPeriodSeconds: 600,
+  maxSecretAgeDays: null,
+  ageReminderDays: Object.freeze([14, 3]),
+  suspendUnusedAfterDays: null,
 });
 
 export interface Institution {
@@ -108,13 +120,19 @@ export interface SecretSlot {
   readonly digestVersion: number;
   /** Null when the deployment does not keep viewable secrets. */
   readonly sealed: SealedSecret | null;
-  /** Prefix + last 4 characters, e.g. `kw_live_…9fQa`. */
+  /** Prefix + last 4 characters, e.g. `kw_live_…9fQa` (imported: `…9f0a`, no prefix). */
   readonly hint: string;
   readonly generatedAt: Date;
   readonly generatedBy: string;
   readonly lastUsedAt: Date | null;
   readonly lastUsedFrom: string | null;
   readonly lastUserAgent: string | null;
+  /**
+   * The secret was imported from another gateway in a legacy format (core/legacy-secret.ts): no
+   * prefix, no checksum. Only such a slot authenticates a legacy-format value; regenerating it
+   * issues a Keyward-format secret and clears the flag. Worth rotating soon.
+   */
+  readonly imported: boolean;
 }
 
 /**
@@ -124,7 +142,15 @@ export interface SecretSlot {
 export type VerifiedSlot = Pick<
   SecretSlot,
   'keyId' | 'slot' | 'digestVersion' | 'hint' | 'generatedAt'
->;
+> & {
+  /** Set when the secret is a retired one still inside its grace window: until when. */
+  readonly retiringUntil?: Date;
+  /**
+   * The live slot holds an imported secret (SecretSlot.imported). Read from the store with every
+   * live slot; absent means not imported, so a legacy-format value matching it is refused.
+   */
+  readonly imported?: boolean;
+};
 
 export const RETIRE_REASONS = ['regenerated', 'deleted'] as const;
 export type RetireReason = (typeof RETIRE_REASONS)[number];
@@ -140,6 +166,11 @@ export interface RetiredSecret {
   readonly retiredAt: Date;
   readonly retiredBy: string;
   readonly reason: RetireReason;
+  /**
+   * A regenerate with a grace window: until then the secret still authenticates (as a retiring
+   * secret of its key, reported as such); null: refused from the moment it was retired.
+   */
+  readonly graceUntil: Date | null;
 }
 
 export type ActorType = 'user' | 'key' | 'system';

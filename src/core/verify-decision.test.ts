@@ -32,6 +32,7 @@ const slot: SecretSlot = {
   lastUsedAt: null,
   lastUsedFrom: null,
   lastUserAgent: null,
+  imported: false,
 };
 const retired: RetiredSecret = {
   digest: 'b'.repeat(64),
@@ -43,6 +44,7 @@ const retired: RetiredSecret = {
   retiredAt: NOW,
   retiredBy: 'usr_1',
   reason: 'regenerated',
+  graceUntil: null,
 };
 const match = (key: Partial<ApiKey> = {}): DigestMatchLike => ({
   kind: 'slot',

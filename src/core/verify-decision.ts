@@ -53,8 +53,33 @@ const NOT_FOUND: Verdict = Object.freeze({ valid: false, code: 'NOT_FOUND' });
  */
 export function decideVerdict(match: DigestMatchLike | null, req: VerifyRequest): Verdict {
   if (match === null) return NOT_FOUND;
-  if (match.kind === 'retired') return { valid: false, code: 'RETIRED', retired: match.retired };
-  const { key, slot } = match;
+  let key: ApiKey;
+  let slot: VerifiedSlot;
+  if (match.kind === 'retired') {
+    const { retired } = match;
+    // A retired secret inside its grace window still authenticates, as a retiring secret of its
+    // key and slot, under every check below; from graceUntil on it is refused like any other.
+    const graceUntil = retired.graceUntil;
+    if (
+      graceUntil === null ||
+      match.key === undefined ||
+      graceUntil.getTime() <= req.now.getTime()
+    ) {
+      return { valid: false, code: 'RETIRED', retired };
+    }
+    key = match.key;
+    slot = {
+      keyId: retired.keyId,
+      slot: retired.slot,
+      digestVersion: retired.digestVersion,
+      hint: retired.hint,
+      generatedAt: retired.retiredAt,
+      retiringUntil: graceUntil,
+    };
+  } else {
+    key = match.key;
+    slot = match.slot;
+  }
   const deleted = (key.deletedAt ?? null) !== null;
   if (key.state !== 'active' || deleted) {
     return {

@@ -33,6 +33,7 @@ import { type CompiledRoute, compileRoutes } from './route-table.js';
 /** What the gateway did with a request (`UsageEvent.outcome`; finer than the public `code`). */
 export type UsageOutcome =
   | 'OK'
+  | 'RETIRING'
   | ExtractFailure
   | VerifyFailure
   | 'UNAVAILABLE'
@@ -161,6 +162,8 @@ export class Exchange implements ForwardExchange {
   institutionId: string | null = null;
   slot: SlotName | null = null;
   retiredAt: Date | null = null;
+  /** The outcome of a forwarded request: OK, or RETIRING for a secret in its grace window. */
+  success: 'OK' | 'RETIRING' = 'OK';
   rateLimit: RateLimitInfo | null = null;
   retryAfterSeconds = 1;
   upstreamStatus = 0;
@@ -239,7 +242,7 @@ export class Exchange implements ForwardExchange {
 
   forwardEnded(failure: ForwardFailure | null, error: Error | null): void {
     if (failure === null) {
-      this.finish(this.upstreamStatus, 'OK');
+      this.finish(this.upstreamStatus, this.success);
       return;
     }
     const route = (this.runtime as RouteRuntime).route;

@@ -145,6 +145,11 @@ async function decide(
   exchange.institutionId = key.institutionId;
   exchange.slot = result.slot.slot;
   exchange.rateLimit = result.rateLimit;
+  if (result.slot.retiringUntil !== undefined) {
+    // A retired secret inside its grace window: forwarded, and recorded as such (not OK).
+    exchange.retiredAt = result.slot.generatedAt;
+    exchange.success = 'RETIRING';
+  }
   if (exchange.clientGone()) return exchange.finish(499, 'CLIENT_GONE');
   const headers = upstreamRequestHeaders(req.headers, core.headerRules, {
     peer: exchange.peer,

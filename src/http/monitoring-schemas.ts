@@ -107,6 +107,8 @@ export const AlertView = Type.Object({
     Type.Literal('FAILED_AUTH_BURST'),
     Type.Literal('IP_NOT_ALLOWED'),
     Type.Literal('UNUSED'),
+    Type.Literal('SHARE_EXPIRED'),
+    Type.Literal('SECRET_AGE'),
   ]),
   severity: Type.Union([
     Type.Literal('low'),

@@ -19,7 +19,7 @@ export function institutionView(i: Institution) {
     id: i.id,
     name: i.name,
     externalCode: i.externalCode,
-    settings: i.settings,
+    settings: { ...i.settings, ageReminderDays: [...i.settings.ageReminderDays] },
     createdAt: i.createdAt.toISOString(),
   };
 }
@@ -58,6 +58,7 @@ function slotView(slots: readonly SecretSlot[], name: SlotName) {
     lastUsedAt: iso(slot.lastUsedAt),
     lastUsedFrom: slot.lastUsedFrom,
     lastUserAgent: slot.lastUserAgent,
+    imported: slot.imported,
   };
 }
 

@@ -56,12 +56,33 @@ export const RateLimit = Type.Object(
   { additionalProperties: false },
 );
 
+/** Hygiene settings (core/hygiene-policy.ts): a number of days, up to ten years. */
+const PolicyDays = (description: string) =>
+  Type.Integer({ minimum: 1, maximum: 3650, description });
+const MaxSecretAgeDays = Nullable(
+  PolicyDays('A secret this many days old is overdue for rotation; null: no age policy'),
+);
+const AgeReminderDays = Type.Array(
+  PolicyDays('Days before the maximum age at which a SECRET_AGE reminder is raised'),
+  {
+    maxItems: 10,
+    uniqueItems: true,
+    description: 'Reminder lead times, each shorter than maxSecretAgeDays (default [14, 3])',
+  },
+);
+const SuspendUnusedAfterDays = Nullable(
+  PolicyDays('Suspend a use key whose two secrets were both unused this many days; null: never'),
+);
+
 export const InstitutionSettings = Type.Object({
   operatorsMayViewSecrets: Type.Boolean(),
   defaultRateLimit: Nullable(RateLimit),
   rateLimit: Nullable(RateLimit),
   unusedAlertDays: Nullable(Type.Integer({ minimum: 1, maximum: 3650 })),
   quietPeriodSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
+  maxSecretAgeDays: MaxSecretAgeDays,
+  ageReminderDays: AgeReminderDays,
+  suspendUnusedAfterDays: SuspendUnusedAfterDays,
 });
 
 export const Institution = Type.Object({
@@ -107,6 +128,9 @@ export const UpdateInstitutionBody = Type.Object(
                 'A slot used this recently is in use: regenerate refuses it (SLOT_IN_USE) unless forced',
             }),
           ),
+          maxSecretAgeDays: Type.Optional(MaxSecretAgeDays),
+          ageReminderDays: Type.Optional(AgeReminderDays),
+          suspendUnusedAfterDays: Type.Optional(SuspendUnusedAfterDays),
         },
         { additionalProperties: false },
       ),
@@ -163,11 +187,17 @@ const Cidrs = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
 });
 
 export const SlotView = Type.Object({
-  hint: Type.String({ description: 'Prefix and last 4 characters, e.g. `kw_live_…9fQa`' }),
+  hint: Type.String({
+    description: 'Prefix and last 4 characters, e.g. `kw_live_…9fQa`; an imported secret: `…9f0a`',
+  }),
   generatedAt: DateTime,
   lastUsedAt: Nullable(DateTime),
   lastUsedFrom: Nullable(Type.String()),
   lastUserAgent: Nullable(Type.String()),
+  imported: Type.Boolean({
+    description:
+      'The secret was imported in a legacy format (no prefix, no checksum): rotate it to a Keyward secret soon',
+  }),
 });
 
 export const SlotClientView = Type.Object({
@@ -225,7 +255,22 @@ export const UpdateKeyBody = Type.Object(
 );
 
 export const RegenerateBody = Type.Object(
-  { slot: Slot, force: Type.Optional(Type.Boolean()) },
+  {
+    slot: Slot,
+    force: Type.Optional(
+      Type.Boolean({
+        description: 'Regenerate although the slot was used within the quiet period',
+      }),
+    ),
+    graceSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86_400,
+        description:
+          'The old secret keeps working this long (reported as retiring), then is refused',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

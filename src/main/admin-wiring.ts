@@ -8,14 +8,18 @@ import type { AdminApp } from '../http/route-kit.js';
 import type { Clock } from '../ports/clock.js';
 import type { KeyInvalidation } from '../ports/key-invalidation.js';
 import type { MetricsEndpoint } from '../ports/metrics-exposition.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
 import { AuditService } from '../services/audit-service.js';
 import { AuthService } from '../services/auth-service.js';
+import { HygieneService } from '../services/hygiene-service.js';
 import { InstitutionService } from '../services/institution-service.js';
+import { KeyImportService } from '../services/key-import-service.js';
 import { KeyService } from '../services/key-service.js';
 import { MemberService } from '../services/member-service.js';
 import { MonitoringService } from '../services/monitoring-service.js';
 import { RotationService } from '../services/rotation-service.js';
+import { ShareService } from '../services/share-service.js';
 import type { SecretVerifier } from '../services/verifier-types.js';
 import { WebhookService } from '../services/webhook-service.js';
 import { VERSION } from './version.js';
@@ -26,6 +30,8 @@ const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../dist/web', import.meta.
 export interface AdminWiring {
   readonly app: AdminApp;
   readonly bootstrap: { readonly email: string; readonly password: string | null } | null;
+  /** Revokes the shares that are due (a scheduler runs it). */
+  readonly shares: ShareService;
 }
 
 /** The admin API with its services; bootstraps the platform operator on an empty store. */
@@ -42,6 +48,8 @@ export async function wireAdmin(deps: {
   metrics?: MetricsEndpoint;
   /** Asks the webhook delivery worker of this process to poll now. */
   deliverWebhooksSoon: () => void;
+  /** Queues alerts for webhooks (share revocations). */
+  notifier: Notifier;
 }): Promise<AdminWiring> {
   const { config, store, keyring, clock } = deps;
   const auth = new AuthService({
@@ -71,14 +79,31 @@ export async function wireAdmin(deps: {
     viewableSecrets: config.viewableSecrets,
     invalidation: deps.invalidation,
   });
+  const shares = new ShareService({
+    store,
+    clock,
+    keys,
+    invalidation: deps.invalidation,
+    notifier: deps.notifier,
+  });
   const app = await buildAdminApp({
     auth,
     institutions: new InstitutionService({ store, clock, invalidation: deps.invalidation }),
     members: new MemberService({ store, clock }),
     keys,
+    imports: new KeyImportService({
+      store,
+      clock,
+      keyring,
+      secretPrefix: config.secretPrefix,
+      viewableSecrets: config.viewableSecrets,
+      invalidation: deps.invalidation,
+    }),
     rotations: new RotationService({ store, clock, keys, invalidation: deps.invalidation }),
+    shares,
     audit: new AuditService({ store }),
     monitoring: new MonitoringService({ store, clock }),
+    hygiene: new HygieneService({ store, clock }),
     verifier: deps.verifier,
     webhooks: new WebhookService({
       store,
@@ -93,5 +118,5 @@ export async function wireAdmin(deps: {
     consoleDir: deps.consoleDir ?? DEFAULT_CONSOLE_DIR,
     metrics: deps.metrics ?? null,
   });
-  return { app, bootstrap };
+  return { app, bootstrap, shares };
 }

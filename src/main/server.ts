@@ -11,6 +11,7 @@ import { type Clock, systemClock } from '../ports/clock.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
 import type { UsageSink } from '../ports/usage-sink.js';
+import { PeriodicJob } from '../services/periodic-job.js';
 import { fanOutUsage } from '../services/usage-fanout.js';
 import { UsageMaintenance } from '../services/usage-maintenance.js';
 import type { UsagePipeline, UsageStats } from '../services/usage-pipeline.js';
@@ -23,6 +24,9 @@ import { createServerVerifier, timedVerifier } from './verification.js';
 import { VERSION } from './version.js';
 
 export type Role = 'all' | 'admin' | 'gateway';
+
+/** How often admin processes look for shares due to be revoked. */
+const SHARE_CHECK_MS = 5_000;
 
 /** The gateway's sink when usage is not persisted (`usage.persist: false`). */
 const NO_USAGE: UsageSink = { emit() {} };
@@ -40,6 +44,8 @@ export interface RunningKeyward {
   flushUsage(): Promise<void>;
   /** What the usage pipeline wrote and dropped; null without a gateway or with `usage.persist` off. */
   usageStats(): UsageStats | null;
+  /** Revokes the shares due now (otherwise checked every 5 s by admin processes). */
+  revokeDueShares(): Promise<void>;
   /** Queues outbound events (webhooks) inside a store transaction; every role has one. */
   readonly notifier: Notifier;
   /** Sends every webhook delivery due now and waits for the outcomes (otherwise polled each 1 s). */
@@ -78,6 +84,7 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
   let gateway: Gateway | null = null;
   let usage: UsagePipeline | null = null;
   let maintenance: UsageMaintenance | null = null;
+  let shareJob: PeriodicJob | null = null;
   let webhookTransport: UndiciWebhookTransport | null = null;
   let webhookWorker: WebhookDeliveryWorker | null = null;
   const closeAll = async () => {
@@ -90,6 +97,7 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
       options.logger.info({ usage: usage.stats() }, 'usage written on shutdown');
     }
     await maintenance?.close();
+    await shareJob?.close();
     // Last before the store: sends in flight finish and are recorded (each bounded to 10 s).
     await webhookWorker?.close();
     await webhookTransport?.close();
@@ -145,15 +153,27 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
         verifier,
         logger: options.logger,
         deliverWebhooksSoon: () => worker.nudge(),
+        notifier,
         metrics: monitoring.endpoint,
         ...(options.consoleDir !== undefined && { consoleDir: options.consoleDir }),
       });
       admin = wired.app;
       bootstrap = wired.bootstrap;
+      // Shares due while no admin process ran are revoked at the first run (catch-up).
+      const { shares } = wired;
+      shareJob = new PeriodicJob(
+        () => shares.revokeDue(),
+        SHARE_CHECK_MS,
+        (err) =>
+          options.logger.warn({ err: errorFacts(err) }, 'revoking due shares failed; will retry'),
+      );
+      void shareJob.runNow();
       maintenance = new UsageMaintenance({
         store,
         clock,
         notifier,
+        // Keys the hygiene policy suspends are announced like any other key change.
+        invalidation: events,
         retentionDays: config.usage.retentionDays,
         rollupRetentionDays: config.usage.rollupRetentionDays,
         onError: (err) =>
@@ -207,6 +227,7 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
       store,
       bootstrap,
       flushUsage: async () => pipeline?.flush(),
+      revokeDueShares: async () => shareJob?.runNow(),
       usageStats: () => pipeline?.stats() ?? null,
       notifier,
       deliverWebhooksNow: () => worker.drain(),

@@ -18,6 +18,7 @@ import type {
   VerifiedSlot,
 } from '../core/model.js';
 import type { Rotation } from '../core/rotation.js';
+import type { Share } from '../core/share.js';
 import type { UsageRollup } from '../core/usage-rollup.js';
 import type { DeliveryState, Webhook, WebhookAttempt, WebhookDelivery } from '../core/webhook.js';
 import type { UsageEvent } from './usage-sink.js';
@@ -83,7 +84,12 @@ export interface ApiKeyPatch {
 /** What a digest lookup finds. */
 export type DigestMatch =
   | { readonly kind: 'slot'; readonly key: ApiKey; readonly slot: VerifiedSlot }
-  | { readonly kind: 'retired'; readonly retired: RetiredSecret };
+  | {
+      readonly kind: 'retired';
+      readonly retired: RetiredSecret;
+      /** The key, when the retired secret has a grace window (it may still authenticate). */
+      readonly key?: ApiKey;
+    };
 
 /** A use of a slot by a client (the gateway's record of who still sends it). */
 export interface SlotUse {
@@ -100,6 +106,12 @@ export interface ApiKeyRepo {
   /** Keys of an institution that are not cancelled, ordered by createdAt, then id. */
   listByInstitution(institutionId: string): Promise<ApiKey[]>;
   update(id: string, patch: ApiKeyPatch): Promise<ApiKey | null>;
+  /**
+   * `update`, only while the key is still in state `ifState` (a guarded write): of concurrent
+   * callers exactly one gets the key back, the others null. For changes Keyward makes by itself
+   * (a policy suspending a key) that several processes may attempt at once.
+   */
+  updateIfState(id: string, ifState: KeyState, patch: ApiKeyPatch): Promise<ApiKey | null>;
   /** The key's current slots (primary first). Empty for a deleted key. */
   getSlots(keyId: string): Promise<SecretSlot[]>;
   getSlot(keyId: string, slot: SlotName): Promise<SecretSlot | null>;
@@ -293,6 +305,24 @@ export interface RotationRepo {
   update(rotation: Rotation): Promise<void>;
 }
 
+/** Time-boxed shares of a slot's secret. */
+export interface ShareRepo {
+  insert(share: Share): Promise<void>;
+  /** A key's shares, newest first. */
+  listForKey(keyId: string): Promise<Share[]>;
+  /** Active shares of an institution, soonest `until` first. */
+  listActive(institutionId: string): Promise<Share[]>;
+  /** Active shares whose `until` is at or before `now`, soonest first, at most `limit`. */
+  listDue(now: Date, limit: number): Promise<Share[]>;
+  /**
+   * Marks one share revoked if it is still active; true when this call did it. Run in the
+   * transaction that regenerates the slot: exactly one caller wins, however many race.
+   */
+  markRevoked(id: string, at: Date): Promise<boolean>;
+  /** Marks the active shares of a slot revoked (the slot was regenerated); returns them. */
+  revokeForSlot(keyId: string, slot: SlotName, at: Date): Promise<Share[]>;
+}
+
 export interface StoreRepos {
   readonly institutions: InstitutionRepo;
   readonly users: UserRepo;
@@ -303,6 +333,7 @@ export interface StoreRepos {
   readonly usage: UsageRepo;
   readonly alerts: AlertRepo;
   readonly rotations: RotationRepo;
+  readonly shares: ShareRepo;
   readonly webhooks: WebhookRepo;
 }
 

@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.js';
+import { hygieneSettingsProblem } from '../core/hygiene-policy.js';
 import { newId } from '../core/ids.js';
 import {
   DEFAULT_INSTITUTION_SETTINGS,
@@ -28,7 +29,7 @@ export class InstitutionService {
       const own = await this.deps.store.institutions.get(p.key.institutionId);
       return own ? [own] : [];
     }
-    if (p.user.platformOperator) return this.deps.store.institutions.list();
+    if (p.kind === 'system' || p.user.platformOperator) return this.deps.store.institutions.list();
     return this.deps.store.institutions.list([...p.roles.keys()]);
   }
 
@@ -80,6 +81,10 @@ export class InstitutionService {
     const updated = await this.deps.store.transaction(async (tx) => {
       const current = await tx.institutions.get(institutionId);
       if (!current) throw new AppError('NOT_FOUND', 'Institution not found');
+      // Settings are checked merged: a reminder must be shorter than the max age set before.
+      const problem =
+        input.settings && hygieneSettingsProblem({ ...current.settings, ...input.settings });
+      if (problem) throw new AppError('VALIDATION_FAILED', problem, { field: 'settings' });
       const updated = await tx.institutions.update(institutionId, {
         ...(input.name !== undefined && { name: input.name }),
         ...(input.externalCode !== undefined && { externalCode: input.externalCode }),

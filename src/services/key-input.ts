@@ -1,6 +1,7 @@
 import { parseCidr } from '../core/cidr.js';
 import { AppError } from '../core/errors.js';
-import type { RateLimit } from '../core/model.js';
+import { newId } from '../core/ids.js';
+import type { ApiKey, KeyKind, RateLimit } from '../core/model.js';
 
 /**
  * Semantic checks on key fields that a JSON schema cannot express. Each failure is a 422
@@ -59,4 +60,38 @@ export function durationMs(text: string, field = 'unusedFor'): number {
     });
   }
   return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
+}
+
+/** The restrictions a new key may be given (create and import alike). */
+export interface NewKeyInput {
+  readonly name: string;
+  readonly scopes?: readonly string[];
+  readonly allowedCidrs?: readonly string[];
+  readonly expiresAt?: string | null;
+  readonly rateLimit?: RateLimit | null;
+}
+
+/** A new active key of `kind`, its restrictions validated and normalised. */
+export function newApiKey(
+  institutionId: string,
+  kind: KeyKind,
+  input: NewKeyInput,
+  createdBy: string,
+  now: Date,
+): ApiKey {
+  return {
+    id: newId('key'),
+    institutionId,
+    name: input.name,
+    kind,
+    scopes: uniqueScopes(input.scopes ?? []),
+    state: 'active',
+    allowedCidrs: canonicalCidrs(input.allowedCidrs ?? []),
+    expiresAt: futureExpiry(input.expiresAt, now) ?? null,
+    rateLimit: rateLimitOf(input.rateLimit) ?? null,
+    createdAt: now,
+    createdBy,
+    updatedAt: now,
+    deletedAt: null,
+  };
 }

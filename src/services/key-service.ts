@@ -1,6 +1,5 @@
 import { openSecret, type SecretContext } from '../core/envelope.js';
 import { AppError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
 import {
   issuePair,
   regenerateSlot,
@@ -17,6 +16,7 @@ import {
   canonicalCidrs,
   durationMs,
   futureExpiry,
+  newApiKey,
   rateLimitOf,
   uniqueScopes,
 } from './key-input.js';
@@ -93,21 +93,7 @@ export class KeyService {
       throw new AppError('FORBIDDEN', 'A manage key cannot create another manage key');
     }
     const now = this.deps.clock.now();
-    const key: ApiKey = {
-      id: newId('key'),
-      institutionId,
-      name: input.name,
-      kind,
-      scopes: uniqueScopes(input.scopes ?? []),
-      state: 'active',
-      allowedCidrs: canonicalCidrs(input.allowedCidrs ?? []),
-      expiresAt: futureExpiry(input.expiresAt, now) ?? null,
-      rateLimit: rateLimitOf(input.rateLimit) ?? null,
-      createdAt: now,
-      createdBy: actorId(ctx),
-      updatedAt: now,
-      deletedAt: null,
-    };
+    const key = newApiKey(institutionId, kind, input, actorId(ctx), now);
     const pair = issuePair(key, this.factory(ctx, now));
     await this.deps.store.transaction(async (tx) => {
       await this.requireInstitution(tx, institutionId);
@@ -218,7 +204,13 @@ export class KeyService {
    * Refused with SLOT_IN_USE (and the evidence) when the slot was used within the institution's
    * quiet period, unless forced; a forced regenerate of a busy slot is audited with whom it cut.
    */
-  async regenerate(ctx: RequestContext, keyId: string, slotName: SlotName, force = false) {
+  async regenerate(
+    ctx: RequestContext,
+    keyId: string,
+    slotName: SlotName,
+    force = false,
+    graceSeconds: number | null = null,
+  ) {
     const now = this.deps.clock.now();
     const result = await this.deps.store.transaction(async (tx) => {
       const { key } = await visibleKey(tx, ctx, keyId, WRITERS, 'regenerate secrets');
@@ -235,16 +227,29 @@ export class KeyService {
           { evidence: evidenceView(evidence) },
         );
       }
-      const secret = await this.replaceSlotIn(tx, ctx, key, current, now, {
-        force,
-        // A forced regenerate of a slot in use says whom it cut off.
-        ...(!evidence.quiet && {
-          inUse: {
-            lastUsedAt: evidence.lastUsedAt?.toISOString() ?? null,
-            clients: evidence.clients.length,
-          },
-        }),
-      });
+      // With a grace window the old secret keeps working until then (clients still on it are
+      // reported as retiring); without, it is refused from this commit on.
+      const graceUntil =
+        graceSeconds === null ? null : new Date(now.getTime() + graceSeconds * 1000);
+      const secret = await this.replaceSlotIn(
+        tx,
+        ctx,
+        key,
+        current,
+        now,
+        {
+          force,
+          ...(graceUntil !== null && { graceUntil: graceUntil.toISOString() }),
+          // A forced regenerate of a slot in use says whom it cut off.
+          ...(!evidence.quiet && {
+            inUse: {
+              lastUsedAt: evidence.lastUsedAt?.toISOString() ?? null,
+              clients: evidence.clients.length,
+            },
+          }),
+        },
+        graceUntil,
+      );
       return { key, slot: slotName, secret, slots: await tx.keys.getSlots(key.id) };
     });
     await this.deps.invalidation.keyChanged(result.key.id);
@@ -263,9 +268,10 @@ export class KeyService {
     current: SecretSlot,
     now: Date,
     details: Record<string, unknown>,
+    graceUntil: Date | null = null,
   ): Promise<string> {
     const { issued, retired } = regenerateSlot(key, current, this.factory(ctx, now));
-    await tx.keys.insertRetired(retired).catch((err: unknown) => {
+    await tx.keys.insertRetired({ ...retired, graceUntil }).catch((err: unknown) => {
       // Another request retired this very secret first (a concurrent regenerate of the slot).
       if (err instanceof AppError && err.code === 'CONFLICT') {
         throw new AppError(
@@ -276,6 +282,8 @@ export class KeyService {
       throw err;
     });
     await tx.keys.replaceSlot(issued.slot);
+    // A shared secret is revoked by any regenerate of its slot: its share is over.
+    const ended = await tx.shares.revokeForSlot(key.id, current.slot, now);
     await tx.audit.append(
       auditOf(ctx, this.deps.clock, 'key.regenerate', {
         institutionId: key.institutionId,
@@ -283,6 +291,7 @@ export class KeyService {
         details: {
           slot: current.slot,
           ...details,
+          ...(ended.length > 0 && { endedShares: ended.map((s) => s.id) }),
           oldHint: current.hint,
           newHint: issued.slot.hint,
         },

@@ -4,7 +4,10 @@ import type { ApiKey, AuditInput, MemberRole, User } from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
 import type { StoreRepos } from '../ports/store.js';
 
-/** Who is calling: a signed-in user, or automation holding a `manage` key. */
+/**
+ * Who is calling: a signed-in user, automation holding a `manage` key, or Keyward itself (a
+ * scheduled job or a policy acting on its own; never from a request).
+ */
 export type Principal =
   | {
       readonly kind: 'user';
@@ -12,13 +15,21 @@ export type Principal =
       /** institutionId → role. */
       readonly roles: ReadonlyMap<string, MemberRole>;
     }
-  | { readonly kind: 'key'; readonly key: ApiKey };
+  | { readonly kind: 'key'; readonly key: ApiKey }
+  | { readonly kind: 'system' };
 
 export interface RequestContext {
   readonly principal: Principal;
   readonly sourceIp: string | null;
   readonly requestId: string;
 }
+
+/** Keyward acting by itself: audited as actor `system`/`keyward`; an admin of every institution. */
+export const SYSTEM_CONTEXT: RequestContext = Object.freeze({
+  principal: Object.freeze({ kind: 'system' as const }),
+  sourceIp: null,
+  requestId: 'system',
+});
 
 /** What a caller may do inside one institution. */
 export type InstitutionAccess = 'admin' | 'operator' | 'platform' | 'manage-key';
@@ -29,6 +40,7 @@ export type InstitutionAccess = 'admin' | 'operator' | 'platform' | 'manage-key'
  */
 export function institutionAccess(ctx: RequestContext, institutionId: string): InstitutionAccess {
   const p = ctx.principal;
+  if (p.kind === 'system') return 'admin';
   if (p.kind === 'key') {
     if (p.key.institutionId === institutionId) return 'manage-key';
   } else {
@@ -75,6 +87,7 @@ export function requireAccess(
 
 export function actorOf(ctx: RequestContext): AuditInput['actor'] {
   const p = ctx.principal;
+  if (p.kind === 'system') return { type: 'system', id: 'keyward' };
   return p.kind === 'user' ? { type: 'user', id: p.user.id } : { type: 'key', id: p.key.id };
 }
 

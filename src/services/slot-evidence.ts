@@ -4,7 +4,8 @@ import { VERIFY_FAILURES } from '../core/verify-decision.js';
 import type { StoreRepos } from '../ports/store.js';
 import { CLIENTS_LISTED } from './key-service.js';
 
-const REFUSALS: ReadonlySet<string> = new Set(VERIFY_FAILURES);
+/** Not a use of the slot's current secret: refusals, and an old secret in its grace window. */
+const REFUSALS: ReadonlySet<string> = new Set([...VERIFY_FAILURES, 'RETIRING']);
 
 /**
  * What the store knows of a slot's recent use: its last use, the clients seen on it and the

@@ -9,8 +9,8 @@ export interface SlotUsageRecorderOptions {
   readonly maxPendingClients?: number;
 }
 
-/** Verification refusals: not a use of the slot (a retired secret's slot even holds a newer one). */
-const REFUSALS: ReadonlySet<string> = new Set(VERIFY_FAILURES);
+/** Refusals, and an old secret in its grace window: not a use of the slot (it holds a newer one). */
+const REFUSALS: ReadonlySet<string> = new Set([...VERIFY_FAILURES, 'RETIRING']);
 
 /** One source of a slot, not yet written. Mutated in place while pending. */
 interface PendingClient {

@@ -1,8 +1,10 @@
 import { detectUnused, type SlotUse } from '../core/detectors.js';
 import type { Clock } from '../ports/clock.js';
+import type { KeyInvalidation } from '../ports/key-invalidation.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { Store } from '../ports/store.js';
 import { raiseAlert } from './alert-monitor.js';
+import { HygieneJob } from './hygiene-job.js';
 
 const DAY_MS = 86_400_000;
 
@@ -10,6 +12,8 @@ export interface UsageMaintenanceOptions {
   readonly store: Store;
   readonly clock: Clock;
   readonly notifier: Notifier | null;
+  /** Told about keys the hygiene policy suspends, so caches drop them. */
+  readonly invalidation: KeyInvalidation;
   /** Raw events older than this many days are deleted. */
   readonly retentionDays: number;
   /** Rollups older than this many days are deleted. */
@@ -22,18 +26,22 @@ export interface UsageMaintenanceOptions {
 
 /**
  * Periodic upkeep of usage data, run by admin-role processes: prunes raw events and rollups past
- * their retention, and raises UNUSED alerts for slots idle longer than their institution's
- * `unusedAlertDays` (hygiene: "eliminate unnecessary API keys"). Idempotent, so several
- * processes may run it: deletes repeat harmlessly and alerts are deduplicated by the store.
+ * their retention, and daily raises UNUSED alerts for slots idle longer than their institution's
+ * `unusedAlertDays` (hygiene: "eliminate unnecessary API keys") and runs the rest of the hygiene
+ * policy (HygieneJob: SECRET_AGE alerts, suspension of unused keys). Idempotent, so several
+ * processes may run it: deletes repeat harmlessly, alerts are deduplicated by the store and a
+ * suspension is a guarded write.
  */
 export class UsageMaintenance {
   readonly #options: UsageMaintenanceOptions;
+  readonly #hygiene: HygieneJob;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
   #lastUnusedCheckMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: UsageMaintenanceOptions) {
     this.#options = options;
+    this.#hygiene = new HygieneJob(options);
   }
 
   start(): void {
@@ -47,7 +55,7 @@ export class UsageMaintenance {
     this.#timer.unref();
   }
 
-  /** One round now: prune, and (at most daily) check for unused slots. */
+  /** One round now: prune, and (at most daily) check for unused slots and the hygiene policy. */
   run(): Promise<void> {
     this.#running = this.#running.then(async () => {
       try {
@@ -56,6 +64,7 @@ export class UsageMaintenance {
         if (now - this.#lastUnusedCheckMs >= DAY_MS) {
           this.#lastUnusedCheckMs = now;
           await this.checkUnused();
+          await this.checkHygiene();
         }
       } catch (err) {
         this.#options.onError?.(err);
@@ -104,6 +113,11 @@ export class UsageMaintenance {
       });
     }
     return opened;
+  }
+
+  /** SECRET_AGE alerts and policy suspensions (HygieneJob); returns what it did. */
+  checkHygiene(): Promise<{ alertsOpened: number; suspended: string[] }> {
+    return this.#hygiene.run();
   }
 
   /** Stops the timer and waits for a round in progress. */

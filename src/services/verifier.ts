@@ -2,6 +2,7 @@ import { canonicalIp, parseCidr } from '../core/cidr.js';
 import { lookupDigests } from '../core/digest.js';
 import { AppError, storeFault } from '../core/errors.js';
 import type { Keyring } from '../core/keyring.js';
+import { legacyFormatOf, legacyMatch } from '../core/legacy-secret.js';
 import type { ApiKey, VerifiedSlot } from '../core/model.js';
 import type { RateLimitInfo } from '../core/rate-limit.js';
 import { isValidPrefix, parseSecret } from '../core/secret-format.js';
@@ -58,6 +59,8 @@ export function failureSubject(clientIp: string): string {
  *
  * 1. Source address over its failure budget → RATE_LIMITED, before any hashing.
  * 2. Format and checksum (`parseSecret`) → MALFORMED; junk never reaches the cache or the store.
+ *    A value of a legacy format (exact length and alphabet, no checksum) goes on, and counts
+ *    only if it matches an imported slot (`legacyMatch`); else NOT_FOUND.
  * 3. Cache (keyed by a salted SHA-256 of the secret) → on a miss, the store (`findByDigests`
  *    with the HMAC digest under every pepper version).
  * 4. `decideVerdict` against this request's time, scope and client IP — the cache holds the
@@ -117,15 +120,22 @@ export class Verifier implements SecretVerifier {
     }
 
     const secret = input.secret;
+    // An imported secret (core/legacy-secret.ts) has no checksum: its exact length and alphabet
+    // are the whole pre-filter, and it may only match a slot flagged imported.
+    let legacy = false;
     if (!parseSecret(secret, this.#prefix).ok) {
-      if (subject !== null) await this.#failures.recordFailure(subject, now);
-      return MALFORMED;
+      legacy = legacyFormatOf(secret) !== null;
+      if (!legacy) {
+        if (subject !== null) await this.#failures.recordFailure(subject, now);
+        return MALFORMED;
+      }
     }
 
     const nowMs = now.getTime();
     const cacheKey = this.#cache.keyOf(secret);
     let match = this.#cache.get(cacheKey, nowMs);
     if (match === undefined) match = await this.#lookup(secret, cacheKey, nowMs);
+    if (legacy) match = legacyMatch(match);
 
     const verdict = decideVerdict(match, { now, kind: 'use', scope: input.scope, clientIp });
     if (!verdict.valid) {

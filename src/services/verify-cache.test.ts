@@ -37,6 +37,7 @@ function slotMatch(keyId: string, digest: string): DigestMatch {
     lastUsedAt: null,
     lastUsedFrom: null,
     lastUserAgent: null,
+    imported: false,
   };
   return { kind: 'slot', key: key(keyId), slot };
 }
@@ -52,6 +53,7 @@ function retiredMatch(keyId: string, digest: string): DigestMatch {
     retiredAt: new Date(T0),
     retiredBy: 'usr_1',
     reason: 'regenerated',
+    graceUntil: null,
   };
   return { kind: 'retired', retired };
 }

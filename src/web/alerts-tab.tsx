@@ -14,6 +14,8 @@ const TYPE_LABELS: Readonly<Record<string, string>> = {
   NEW_NETWORK: 'New source network',
   VOLUME_SPIKE: 'Volume spike',
   UNUSED: 'Unused slot',
+  SHARE_EXPIRED: 'Shared secret revoked',
+  SECRET_AGE: 'Secret due for rotation (age policy)',
 };
 
 /** What the misuse detectors found: open alerts first; admins acknowledge them. */

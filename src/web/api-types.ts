@@ -51,6 +51,8 @@ export interface SlotView {
   readonly lastUsedAt: string | null;
   readonly lastUsedFrom: string | null;
   readonly lastUserAgent: string | null;
+  /** Imported from another gateway in a legacy format: no checksum; rotate it soon. */
+  readonly imported: boolean;
 }
 
 export interface ApiKey {

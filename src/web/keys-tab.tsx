@@ -5,7 +5,7 @@ import { CreateKeyDialog } from './create-key-dialog';
 import { formatDateTime, formatList } from './format';
 import { Link } from './router';
 import { type Access, useSession } from './session';
-import { ErrorNote, StateBadge, useLoader } from './ui';
+import { ErrorNote, ImportedBadge, StateBadge, useLoader } from './ui';
 
 export function KeysTab(props: { institutionId: string; access: Access }) {
   if (props.access === 'platform') {
@@ -90,7 +90,7 @@ function SlotSummary(props: { slot: SlotView }) {
   const { slot } = props;
   return (
     <>
-      <code className="hint">{slot.hint}</code>
+      <code className="hint">{slot.hint}</code> {slot.imported && <ImportedBadge />}
       <br />
       <span className="muted small-text">
         {slot.lastUsedAt

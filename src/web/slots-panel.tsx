@@ -4,7 +4,7 @@ import type { ApiKey, Secrets, SlotName } from './api-types';
 import { formatDateTime } from './format';
 import { RegenerateDialog } from './regenerate-dialog';
 import { useSession } from './session';
-import { ErrorNote, SecretValue } from './ui';
+import { ErrorNote, ImportedBadge, SecretValue } from './ui';
 
 /** Revealed secrets hide again by themselves after this long. */
 const REVEAL_MS = 60_000;
@@ -71,7 +71,9 @@ export function SlotsPanel(props: {
           const label = slot === 'primary' ? 'Primary' : 'Secondary';
           return (
             <article key={slot} className="card slot" aria-label={`${label} slot`}>
-              <h3>{label}</h3>
+              <h3>
+                {label} {view.imported && <ImportedBadge />}
+              </h3>
               {secrets ? (
                 <SecretValue
                   label={`${label} secret`}

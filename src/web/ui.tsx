@@ -87,6 +87,18 @@ export function StateBadge(props: { state: KeyState }) {
   return <span className={`badge badge-${props.state}`}>{props.state}</span>;
 }
 
+/** Marks a slot whose secret was imported in a legacy format: it works, but should be rotated. */
+export function ImportedBadge() {
+  return (
+    <span
+      className="badge badge-imported"
+      title="Imported from another gateway (no checksum): regenerate it to get a Keyward secret"
+    >
+      imported
+    </span>
+  );
+}
+
 /** Runs an async loader on mount and whenever `deps` change; exposes data, error and reload. */
 export function useLoader<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   const [data, setData] = useState<T | null>(null);

@@ -65,21 +65,33 @@ describe.each(testStores())('rotation on %s', (store) => {
   /** A client of the key: sends its current secret and counts what failed. */
   function client(address: string, userAgent: string) {
     const state = { secret: '', sent: 0, failed: 0 };
+    const once = async () => {
+      const res = await fetch(`${kw.gatewayUrl}/api/work`, {
+        headers: { 'x-api-key': state.secret, 'x-forwarded-for': address, 'user-agent': userAgent },
+      });
+      await res.arrayBuffer();
+      state.sent += 1;
+      if (res.status !== 200) state.failed += 1;
+    };
     return Object.assign(state, {
+      /** A few requests, then the usage is written (what the checks read). */
       async send(times = 3) {
-        for (let i = 0; i < times; i++) {
-          const res = await fetch(`${kw.gatewayUrl}/api/work`, {
-            headers: {
-              'x-api-key': state.secret,
-              'x-forwarded-for': address,
-              'user-agent': userAgent,
-            },
-          });
-          await res.arrayBuffer();
-          state.sent += 1;
-          if (res.status !== 200) state.failed += 1;
-        }
+        for (let i = 0; i < times; i++) await once();
         await kw.running.flushUsage();
+      },
+      /** Continuous traffic in the background until the returned function is called. */
+      continuous(): () => Promise<void> {
+        let stopped = false;
+        const loop = (async () => {
+          while (!stopped) {
+            await once();
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        })();
+        return async () => {
+          stopped = true;
+          await loop;
+        };
       },
     });
   }
@@ -141,6 +153,7 @@ describe.each(testStores())('rotation on %s', (store) => {
     const app = client('203.0.113.40', 'orders/3.1');
     app.secret = key.secrets.primary;
     await app.send();
+    const stopTraffic = app.continuous();
 
     const started = await w.adminA.request<RotationView>('POST', keyPath);
     expect(started.status, started.text).toBe(201);
@@ -199,8 +212,9 @@ describe.each(testStores())('rotation on %s', (store) => {
     expect(step4.body.secret).toMatch(/^kw_live_/);
     await app.send();
 
+    await stopTraffic();
     expect(app.failed).toBe(0);
-    expect(app.sent).toBe(21);
+    expect(app.sent).toBeGreaterThan(21);
     // Both old secrets are refused now; the rotation is over.
     for (const old of [key.secrets.primary, key.secrets.secondary]) {
       const res = await fetch(`${kw.gatewayUrl}/api/x`, { headers: { 'x-api-key': old } });
@@ -234,5 +248,120 @@ describe.each(testStores())('rotation on %s', (store) => {
     expect((await w.adminA.request('GET', `${keyPath}/current`)).status).toBe(404);
     // A new rotation may start after an abandoned one.
     expect((await w.adminA.request('POST', keyPath)).status).toBe(201);
+  });
+
+  it('regenerate with a grace window: the old secret works to the second, reported as retiring', async () => {
+    const key = await newKey();
+    const regen = await w.adminA.request<{ secret: string }>(
+      'POST',
+      `/keys/${key.key.id}/regenerate`,
+      {
+        slot: 'secondary',
+        graceSeconds: 60,
+      },
+    );
+    expect(regen.status, regen.text).toBe(200);
+    const call = (secret: string) =>
+      fetch(`${kw.gatewayUrl}/api/x`, {
+        headers: {
+          'x-api-key': secret,
+          'x-forwarded-for': '198.51.100.77',
+          'user-agent': 'late/1.0',
+        },
+      });
+    try {
+      offsetMs = 59_000;
+      expect((await call(key.secrets.secondary)).status).toBe(200);
+      expect((await call(regen.body.secret)).status).toBe(200);
+      offsetMs = 60_000;
+      expect((await call(key.secrets.secondary)).status).toBe(401);
+      expect((await call(regen.body.secret)).status).toBe(200);
+    } finally {
+      offsetMs = 0;
+    }
+    await kw.running.flushUsage();
+    const alerts = await w.adminA.request<{
+      alerts: { type: string; keyId: string; slot: string; count: number; severity: string }[];
+    }>('GET', `/institutions/${w.insA}/alerts`);
+    expect(alerts.body.alerts.filter((a) => a.keyId === key.key.id)).toMatchObject([
+      { type: 'RETIRED_SECRET_USED', slot: 'secondary', count: 2 },
+    ]);
+    // The retiring use is not a use of the slot's new secret.
+    const meta = await w.adminA.request<{ slots: { secondary: { lastUsedAt: string | null } } }>(
+      'GET',
+      `/keys/${key.key.id}`,
+    );
+    expect(meta.body.slots.secondary.lastUsedAt).not.toBeNull(); // the new secret's use
+    const audit = await w.adminA.request<{
+      events: { action: string; target: string; details: Record<string, unknown> }[];
+    }>('GET', `/institutions/${w.insA}/audit`);
+    expect(
+      audit.body.events.find((e) => e.action === 'key.regenerate' && e.target === key.key.id)
+        ?.details,
+    ).toHaveProperty('graceUntil');
+  });
+
+  it('time-boxed sharing: the secondary is regenerated at `until` by the system, then its use is flagged', async () => {
+    const key = await newKey();
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const shared = await w.adminA.request<{ share: { id: string; state: string } }>(
+      'POST',
+      `/keys/${key.key.id}/share`,
+      { until, note: 'vendor debugging session' },
+    );
+    expect(shared.status, shared.text).toBe(201);
+    // One share of a slot at a time; `until` must be ahead.
+    expect((await w.adminA.request('POST', `/keys/${key.key.id}/share`, { until })).status).toBe(
+      409,
+    );
+    const past = new Date(Date.now() - 1_000).toISOString();
+    expect(
+      (await w.adminA.request('POST', `/keys/${key.key.id}/share`, { until: past })).status,
+    ).toBe(422);
+
+    await kw.running.revokeDueShares(); // not due yet
+    const call = () =>
+      fetch(`${kw.gatewayUrl}/api/x`, {
+        headers: { 'x-api-key': key.secrets.secondary, 'x-forwarded-for': '192.0.2.50' },
+      });
+    expect((await call()).status).toBe(200);
+    try {
+      offsetMs = 3_600_000 + 1_000;
+      await kw.running.revokeDueShares();
+      await kw.running.revokeDueShares(); // idempotent
+      expect((await call()).status).toBe(401);
+    } finally {
+      offsetMs = 0;
+    }
+    const shares = await w.operatorA.request<{ shares: { state: string }[] }>(
+      'GET',
+      `/keys/${key.key.id}/shares`,
+    );
+    expect(shares.body.shares.map((s) => s.state)).toEqual(['revoked']);
+    const audit = await w.adminA.request<{
+      events: {
+        action: string;
+        target: string;
+        actor: { type: string };
+        details: Record<string, unknown>;
+      }[];
+    }>('GET', `/institutions/${w.insA}/audit?limit=200`);
+    const regenerations = audit.body.events.filter(
+      (e) => e.action === 'key.regenerate' && e.target === key.key.id,
+    );
+    expect(regenerations).toHaveLength(1);
+    expect(regenerations[0]).toMatchObject({
+      actor: { type: 'system' },
+      details: { slot: 'secondary', shareId: shared.body.share.id },
+    });
+    await kw.running.flushUsage();
+    const alerts = await w.adminA.request<{
+      alerts: { type: string; keyId: string; evidence: Record<string, unknown> }[];
+    }>('GET', `/institutions/${w.insA}/alerts`);
+    const mine = alerts.body.alerts.filter((a) => a.keyId === key.key.id);
+    expect(mine.map((a) => a.type).sort()).toEqual(['RETIRED_SECRET_USED', 'SHARE_EXPIRED']);
+    expect(mine.find((a) => a.type === 'SHARE_EXPIRED')?.evidence).toMatchObject({
+      note: 'vendor debugging session',
+    });
   });
 });

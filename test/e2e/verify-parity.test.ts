@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../src/core/secret-format.js';
 import { createVerifier } from '../../src/index.js';
@@ -11,6 +12,7 @@ import { buildWorld, type World } from '../support/world.js';
  */
 
 const TOKEN = 'verifier-token-for-parity';
+const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
 /** How the gateway answers each verifier outcome (API.md, Gateway). */
 const GATEWAY_ANSWER: Record<string, [number, string | null]> = {
   VALID: [200, null],
@@ -51,6 +53,15 @@ beforeAll(async () => {
   await w.adminA.request('PATCH', `/keys/${suspended.key.id}`, { state: 'suspended' });
   const noScope = await make({ scopes: ['other'] });
   const elsewhere = await make({ scopes: ['messages'], allowedCidrs: ['10.0.0.0/8'] });
+  // An imported pair (APIM subscription keys: 32 hex) and one of its values retired.
+  const legacy = { primary: randomHex(16), secondary: randomHex(16) };
+  const imported = await w.adminA.request<{ key: { id: string } }>(
+    'POST',
+    `/institutions/${w.insA}/keys/import`,
+    { name: 'parity import', scopes: ['messages'], ...legacy },
+  );
+  expect(imported.status, imported.text).toBe(201);
+  await w.adminA.request('POST', `/keys/${imported.body.key.id}/regenerate`, { slot: 'secondary' });
   cases.push(
     { name: 'valid primary', secret: good.secrets.primary, expected: 'VALID' },
     { name: 'valid secondary', secret: good.secrets.secondary, expected: 'VALID' },
@@ -64,6 +75,10 @@ beforeAll(async () => {
     { name: 'suspended', secret: suspended.secrets.primary, expected: 'SUSPENDED' },
     { name: 'scope not held', secret: noScope.secrets.primary, expected: 'FORBIDDEN_SCOPE' },
     { name: 'address not allowed', secret: elsewhere.secrets.primary, expected: 'IP_NOT_ALLOWED' },
+    { name: 'imported legacy value', secret: legacy.primary, expected: 'VALID' },
+    { name: 'retired imported value', secret: legacy.secondary, expected: 'RETIRED' },
+    { name: 'unknown legacy-format value', secret: randomHex(16), expected: 'NOT_FOUND' },
+    { name: 'legacy near miss', secret: legacy.primary.toUpperCase(), expected: 'MALFORMED' },
   );
   embedded = await createVerifier({ dataDir: kw.dataDir });
 });

@@ -182,6 +182,7 @@ export function testSlot(keyId: string, slot: SlotName): SecretSlot {
     lastUsedAt: null,
     lastUsedFrom: null,
     lastUserAgent: null,
+    imported: false,
   };
 }
 

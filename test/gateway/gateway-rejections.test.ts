@@ -43,6 +43,7 @@ const OUTCOMES: Record<string, StubEntry> = {
       retiredAt: new Date(),
       retiredBy: 'usr_x',
       reason: 'regenerated',
+      graceUntil: null,
     },
   },
   kw_live_suspended: refused('SUSPENDED'),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/harness.js';
 import type { World } from '../support/world.js';
@@ -106,6 +107,19 @@ export const ROUTES: readonly RouteSpec[] = [
     tenant: true,
     body: () => ({ name: 'Never created' }),
   },
+  {
+    method: 'POST',
+    path: '/institutions/{institutionId}/keys/import',
+    auth: 'any',
+    minimum: 'admin',
+    tenant: true,
+    // Valid values: a refusal must come from the caller's rights, not from the body.
+    body: () => ({
+      name: 'Never imported',
+      primary: randomBytes(16).toString('hex'),
+      secondary: randomBytes(16).toString('hex'),
+    }),
+  },
   { method: 'GET', path: '/keys/{keyId}', auth: 'any', minimum: 'operator', tenant: true },
   { method: 'GET', path: '/keys/{keyId}/clients', auth: 'any', minimum: 'operator', tenant: true },
   { method: 'GET', path: '/keys/{keyId}/usage', auth: 'any', minimum: 'operator', tenant: true },
@@ -113,6 +127,13 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'GET',
     path: '/institutions/{institutionId}/usage',
+    auth: 'any',
+    minimum: 'operator',
+    tenant: true,
+  },
+  {
+    method: 'GET',
+    path: '/institutions/{institutionId}/hygiene',
     auth: 'any',
     minimum: 'operator',
     tenant: true,
@@ -127,6 +148,15 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/alerts/{alertId}/ack', auth: 'any', minimum: 'admin', tenant: true },
   { method: 'GET', path: '/alerts', auth: 'user', minimum: 'platform', tenant: false },
   { method: 'POST', path: '/keys/{keyId}/rotations', auth: 'any', minimum: 'admin', tenant: true },
+  {
+    method: 'POST',
+    path: '/keys/{keyId}/share',
+    auth: 'any',
+    minimum: 'admin',
+    tenant: true,
+    body: () => ({ until: new Date(Date.now() + 3_600_000).toISOString() }),
+  },
+  { method: 'GET', path: '/keys/{keyId}/shares', auth: 'any', minimum: 'operator', tenant: true },
   {
     method: 'GET',
     path: '/keys/{keyId}/rotations/current',

@@ -97,6 +97,7 @@ export function aSlot(
     lastUsedAt: null,
     lastUsedFrom: null,
     lastUserAgent: null,
+    imported: false,
     ...overrides,
   };
 }
@@ -129,6 +130,7 @@ export function retiredFrom(
     retiredAt: at(6_006),
     retiredBy: newId('usr'),
     reason: 'regenerated',
+    graceUntil: null,
     ...overrides,
   };
 }

@@ -6,8 +6,8 @@ import { expectConflict, seedKey } from './store-contract-support.js';
 
 /** The projection of a slot that `findByDigests` returns. */
 function verified(slot: SecretSlot): VerifiedSlot {
-  const { keyId, slot: name, digestVersion, hint, generatedAt } = slot;
-  return { keyId, slot: name, digestVersion, hint, generatedAt };
+  const { keyId, slot: name, digestVersion, hint, generatedAt, imported } = slot;
+  return { keyId, slot: name, digestVersion, hint, generatedAt, imported };
 }
 
 /** ApiKeyRepo: keys, slots, retired secrets, digest lookup. */
@@ -94,6 +94,23 @@ export function describeApiKeyContract(store: () => Store): void {
       ).toBeNull();
     });
 
+    it('updates only while the key is in the expected state: one concurrent caller wins', async () => {
+      const { key } = await seedKey(store());
+      const suspend = () =>
+        store().transaction((tx) =>
+          tx.keys.updateIfState(key.id, 'active', { state: 'suspended', updatedAt: at(200_001) }),
+        );
+      const results = await Promise.all([suspend(), suspend(), suspend()]);
+      expect(results.filter((r) => r !== null)).toEqual([
+        { ...key, state: 'suspended', updatedAt: at(200_001) },
+      ]);
+      expect(await store().keys.updateIfState(key.id, 'active', { updatedAt: at() })).toBeNull();
+      expect(await store().keys.get(key.id)).toMatchObject({
+        state: 'suspended',
+        updatedAt: at(200_001),
+      });
+    });
+
     it('rejects a duplicate digest with CONFLICT, naming no digest, and inserts nothing', async () => {
       const { key, slots } = await seedKey(store());
       const clash = aKeyWithSlots(key.institutionId);
@@ -132,6 +149,30 @@ export function describeApiKeyContract(store: () => Store): void {
       await store().keys.replaceSlot(fresh);
       expect(await store().keys.getSlots(key.id)).toEqual([fresh, slots[1]]);
       expect(await store().keys.findByDigests([slots[0].digest])).toBeNull();
+    });
+
+    it('keeps the imported flag of each slot; a replacement clears it', async () => {
+      const institution = anInstitution();
+      await store().institutions.insert(institution);
+      const { key, slots } = aKeyWithSlots(institution.id);
+      const imported = slots.map((s) => ({ ...s, imported: true, hint: '…9b8c' }));
+      await store().keys.insert(key, imported);
+      expect(await store().keys.getSlots(key.id)).toEqual(imported);
+      expect(await store().keys.getSlotsOfKeys([key.id])).toEqual(imported);
+      const [primary, secondary] = imported as [SecretSlot, SecretSlot];
+      // The digest lookup carries the flag: it decides whether a legacy-format value may match.
+      expect(await store().keys.findByDigests([primary.digest])).toEqual({
+        kind: 'slot',
+        key,
+        slot: { ...verified(primary), imported: true },
+      });
+      const fresh = aSlot(key.id, 'primary');
+      await store().keys.replaceSlot(fresh);
+      expect(fresh.imported).toBe(false);
+      expect(await store().keys.getSlots(key.id)).toEqual([fresh, secondary]);
+      expect(await store().keys.findByDigests([fresh.digest])).toMatchObject({
+        slot: { imported: false },
+      });
     });
 
     it('rejects replacing a slot with a digest in use, naming no digest', async () => {

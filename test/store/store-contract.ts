@@ -56,6 +56,9 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
             rateLimit: { limit: 50, windowSeconds: 60 },
             unusedAlertDays: null,
             quietPeriodSeconds: 60,
+            maxSecretAgeDays: 90,
+            ageReminderDays: [30, 7, 1],
+            suspendUnusedAfterDays: 180,
           },
         });
         await store().institutions.insert(institution);
@@ -85,6 +88,9 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
           rateLimit: null,
           unusedAlertDays: 30,
           quietPeriodSeconds: 0,
+          maxSecretAgeDays: null,
+          ageReminderDays: [],
+          suspendUnusedAfterDays: 7,
         };
         const updated = await store().institutions.update(institution.id, {
           externalCode: null,

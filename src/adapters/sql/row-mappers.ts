@@ -193,13 +193,14 @@ export function toSlot(row: Selectable<KeySlotsTable>): SecretSlot {
     lastUsedAt: toDateOrNull(row.last_used_at),
     lastUsedFrom: row.last_used_from,
     lastUserAgent: row.last_user_agent,
+    imported: toBoolean(row.imported),
   };
 }
 
 /** The slot columns verification reads (see VerifiedSlot). */
 export type VerifiedSlotRow = Pick<
   Selectable<KeySlotsTable>,
-  'key_id' | 'slot' | 'digest_version' | 'hint' | 'generated_at'
+  'key_id' | 'slot' | 'digest_version' | 'hint' | 'generated_at' | 'imported'
 >;
 
 export function toVerifiedSlot(row: VerifiedSlotRow): VerifiedSlot {
@@ -209,6 +210,7 @@ export function toVerifiedSlot(row: VerifiedSlotRow): VerifiedSlot {
     digestVersion: Number(row.digest_version),
     hint: row.hint,
     generatedAt: toDate(row.generated_at),
+    imported: toBoolean(row.imported),
   };
 }
 
@@ -226,6 +228,7 @@ export function fromSlot(slot: SecretSlot): Insertable<KeySlotsTable> {
     last_used_at: toMsOrNull(slot.lastUsedAt),
     last_used_from: slot.lastUsedFrom,
     last_user_agent: slot.lastUserAgent,
+    imported: slot.imported,
   };
 }
 
@@ -240,6 +243,7 @@ export function toRetired(row: Selectable<RetiredSecretsTable>): RetiredSecret {
     retiredAt: toDate(row.retired_at),
     retiredBy: row.retired_by,
     reason: row.reason as RetireReason,
+    graceUntil: toDateOrNull(row.grace_until),
   };
 }
 
@@ -254,6 +258,7 @@ export function fromRetired(retired: RetiredSecret): Insertable<RetiredSecretsTa
     retired_at: toMs(retired.retiredAt),
     retired_by: retired.retiredBy,
     reason: retired.reason,
+    grace_until: toMsOrNull(retired.graceUntil),
   };
 }
 

@@ -76,6 +76,8 @@ export interface KeySlotsTable {
   last_used_at: EpochMs | null;
   last_used_from: string | null;
   last_user_agent: string | null;
+  /** A legacy-format secret imported from another gateway (migration 008). */
+  imported: DbBoolean;
 }
 
 export interface RetiredSecretsTable {
@@ -88,6 +90,8 @@ export interface RetiredSecretsTable {
   retired_at: EpochMs;
   retired_by: string;
   reason: string;
+  /** Epoch ms until which the secret still authenticates (regenerate with a grace window). */
+  grace_until: EpochMs | null;
 }
 
 export interface AuditEventsTable {
@@ -128,6 +132,7 @@ export interface Database {
   usage_events: UsageEventsTable;
   alerts: AlertsTable;
   rotations: RotationsTable;
+  shares: SharesTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
@@ -269,4 +274,18 @@ export interface RotationsTable {
   secondary_regenerated_at: EpochMs | null;
   /** JSON array of RotationEvent. */
   history: string;
+}
+
+export interface SharesTable {
+  id: string;
+  key_id: string;
+  institution_id: string;
+  slot: string;
+  until: EpochMs;
+  note: string | null;
+  shared_by: string;
+  created_at: EpochMs;
+  /** `active` or `revoked`. */
+  state: string;
+  revoked_at: EpochMs | null;
 }

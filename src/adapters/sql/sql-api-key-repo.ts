@@ -1,5 +1,5 @@
 import type { Kysely, Updateable } from 'kysely';
-import type { ApiKey, RetiredSecret, SecretSlot, SlotName } from '../../core/model.js';
+import type { ApiKey, KeyState, RetiredSecret, SecretSlot, SlotName } from '../../core/model.js';
 import type { ApiKeyPatch, ApiKeyRepo, DigestMatch, SlotUse } from '../../ports/store.js';
 import {
   fromApiKey,
@@ -63,7 +63,20 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
     return rows.map(toApiKey);
   }
 
-  async update(id: string, patch: ApiKeyPatch): Promise<ApiKey | null> {
+  update(id: string, patch: ApiKeyPatch): Promise<ApiKey | null> {
+    return this.write(id, patch, null);
+  }
+
+  updateIfState(id: string, ifState: KeyState, patch: ApiKeyPatch): Promise<ApiKey | null> {
+    return this.write(id, patch, ifState);
+  }
+
+  /** One UPDATE … RETURNING; with `ifState`, the WHERE makes it a guarded write. */
+  private async write(
+    id: string,
+    patch: ApiKeyPatch,
+    ifState: KeyState | null,
+  ): Promise<ApiKey | null> {
     const values: Updateable<ApiKeysTable> = { updated_at: toMs(patch.updatedAt) };
     if (patch.name !== undefined) values.name = patch.name;
     if (patch.scopes !== undefined) values.scopes = JSON.stringify(patch.scopes);
@@ -72,12 +85,9 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
     if (patch.rateLimit !== undefined) values.rate_limit = fromRateLimit(patch.rateLimit);
     if (patch.state !== undefined) values.state = patch.state;
     if (patch.deletedAt !== undefined) values.deleted_at = toMsOrNull(patch.deletedAt);
-    const row = await this.db
-      .updateTable('api_keys')
-      .set(values)
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
+    let query = this.db.updateTable('api_keys').set(values).where('id', '=', id);
+    if (ifState !== null) query = query.where('state', '=', ifState);
+    const row = await query.returningAll().executeTakeFirst();
     return row ? toApiKey(row) : null;
   }
 
@@ -173,6 +183,8 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
         'key_slots.digest_version',
         'key_slots.hint',
         'key_slots.generated_at',
+        // Whether a legacy-format value may match the slot (core/legacy-secret.ts).
+        'key_slots.imported',
       ])
       .where('key_slots.digest', 'in', wanted)
       .execute();
@@ -185,7 +197,12 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
       .where('digest', 'in', wanted)
       .execute();
     const retiredRow = retired.sort((a, b) => rank(a.digest) - rank(b.digest))[0];
-    return retiredRow ? { kind: 'retired', retired: toRetired(retiredRow) } : null;
+    if (!retiredRow) return null;
+    const match = { kind: 'retired' as const, retired: toRetired(retiredRow) };
+    // Inside a grace window the secret still authenticates: verification needs its key.
+    if (retiredRow.grace_until === null) return match;
+    const key = await this.get(retiredRow.key_id);
+    return key ? { ...match, key } : match;
   }
 
   /**

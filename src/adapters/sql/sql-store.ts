@@ -8,6 +8,7 @@ import type {
   MembershipRepo,
   RotationRepo,
   SessionRepo,
+  ShareRepo,
   Store,
   StoreRepos,
   UsageRepo,
@@ -27,6 +28,7 @@ import { type DigestLookup, SqlApiKeyRepo } from './sql-api-key-repo.js';
 import { SqlAuditRepo } from './sql-audit-repo.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { SqlRotationRepo } from './sql-rotation-repo.js';
+import { SqlShareRepo } from './sql-share-repo.js';
 import { SqlUsageRepo } from './sql-usage-repo.js';
 import { SqlWebhookRepo } from './sql-webhook-repo.js';
 
@@ -46,6 +48,7 @@ export function reposOn(
     usage: new SqlUsageRepo(db, dialect),
     alerts: new SqlAlertRepo(db),
     rotations: new SqlRotationRepo(db, dialect),
+    shares: new SqlShareRepo(db),
     webhooks: new SqlWebhookRepo(db, dialect),
   });
 }
@@ -69,6 +72,7 @@ export class SqlStore implements Store {
   readonly usage: UsageRepo;
   readonly alerts: AlertRepo;
   readonly rotations: RotationRepo;
+  readonly shares: ShareRepo;
   readonly webhooks: WebhookRepo;
   #closing: Promise<void> | undefined;
 
@@ -88,6 +92,7 @@ export class SqlStore implements Store {
     this.usage = repos.usage;
     this.alerts = repos.alerts;
     this.rotations = repos.rotations;
+    this.shares = repos.shares;
     this.webhooks = repos.webhooks;
   }
 

@@ -105,4 +105,115 @@ describe('institutions commands', () => {
     ]);
     expect((await run(['institutions', 'update', 'ins_1', '--rate-limit', 'lots'])).code).toBe(2);
   });
+  it('update sets the hygiene policy: max age, reminders, suspension, or removes them', async () => {
+    fake.api.on('PATCH', '/api/v1/institutions/ins_1', { body: INSTITUTION });
+    await run([
+      'institutions',
+      'update',
+      'ins_1',
+      '--max-secret-age-days',
+      '90',
+      '--age-reminder-days',
+      '14, 3',
+      '--suspend-unused-after-days',
+      '120',
+    ]);
+    await run([
+      'institutions',
+      'update',
+      'ins_1',
+      '--max-secret-age-days',
+      'none',
+      '--age-reminder-days',
+      'none',
+      '--suspend-unused-after-days',
+      'never',
+    ]);
+    expect(fake.api.requests.map((r) => r.body)).toEqual([
+      { settings: { maxSecretAgeDays: 90, ageReminderDays: [14, 3], suspendUnusedAfterDays: 120 } },
+      { settings: { maxSecretAgeDays: null, ageReminderDays: [], suspendUnusedAfterDays: null } },
+    ]);
+    for (const bad of [
+      ['--max-secret-age-days', '0'],
+      ['--max-secret-age-days', 'never'],
+      ['--age-reminder-days', '14,14'],
+      ['--age-reminder-days', '14,x'],
+      ['--suspend-unused-after-days', '3651'],
+    ]) {
+      expect((await run(['institutions', 'update', 'ins_1', ...bad])).code, bad.join(' ')).toBe(2);
+    }
+    expect(fake.api.requests).toHaveLength(2);
+  });
+
+  it('hygiene prints the policy, the findings and the summary, or the report as JSON', async () => {
+    const report = {
+      institutionId: 'ins_1',
+      generatedAt: '2030-04-01T00:00:00.000Z',
+      policy: {
+        maxSecretAgeDays: 90,
+        ageReminderDays: [14, 3],
+        unusedAlertDays: 30,
+        suspendUnusedAfterDays: null,
+        shareWindowHours: 48,
+      },
+      findings: [
+        {
+          kind: 'overdue',
+          keyId: 'key_1',
+          keyName: 'billing',
+          slot: 'primary',
+          action: 'rotate',
+          detail: 'The primary secret is 91 days old.',
+          since: '2030-01-01T00:00:00.000Z',
+          dueAt: '2030-04-01T00:00:00.000Z',
+          ageDays: 91,
+          idleDays: null,
+        },
+        {
+          kind: 'unrestricted',
+          keyId: 'key_2',
+          keyName: 'open',
+          slot: null,
+          action: 'restrict',
+          detail: 'Works from any address.',
+          since: '2030-01-01T00:00:00.000Z',
+          dueAt: null,
+          ageDays: null,
+          idleDays: null,
+        },
+      ],
+      summary: {
+        overdue: 1,
+        dueSoon: 0,
+        unused: 0,
+        sharedExpiring: 0,
+        unrestricted: 1,
+        legacyFormat: 0,
+      },
+    };
+    fake.api.on('GET', '/api/v1/institutions/ins_1/hygiene', { body: report });
+    const text = await run(['institutions', 'hygiene', 'ins_1', '--share-window-hours', '48']);
+    expect(fake.api.requests[0]?.url).toContain('/hygiene?shareWindowHours=48');
+    expect(text.stdout).toBe(
+      [
+        'Max secret age: 90 days (reminders 14, 3 days before)',
+        'Unused alert after: 30 days; suspended after: never',
+        '',
+        'KIND          KEY    NAME     SLOT     ACTION    DUE                       DETAIL',
+        'overdue       key_1  billing  primary  rotate    2030-04-01T00:00:00.000Z  The primary secret is 91 days old.',
+        'unrestricted  key_2  open     both     restrict  -                         Works from any address.',
+        '1 overdue, 0 due soon, 0 unused, 0 shared and expiring, 1 unrestricted, 0 legacy format',
+        '',
+      ].join('\n'),
+    );
+    const json = await run(['institutions', 'hygiene', 'ins_1', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual(report);
+    fake.api.on('GET', '/api/v1/institutions/ins_1/hygiene', {
+      body: { ...report, findings: [], policy: { ...report.policy, maxSecretAgeDays: null } },
+    });
+    expect((await run(['institutions', 'hygiene', 'ins_1'])).stdout).toContain(
+      'Max secret age: none\n',
+    );
+    expect((await run(['institutions', 'hygiene', 'ins_1'])).stdout).toMatch(/No findings\.\n$/);
+  });
 });

@@ -13,6 +13,7 @@ import {
   urlOption,
 } from '../remote-command.js';
 import { formatDetails, formatTable } from '../table.js';
+import { registerHygieneCommand } from './hygiene-command.js';
 
 /** `keyward institutions list|create|show|update`. */
 
@@ -27,16 +28,34 @@ interface UpdateOptions extends RemoteOptions {
   rateLimit?: RateLimit | 'none';
   defaultKeyRateLimit?: RateLimit | 'none';
   unusedAlertDays?: number | 'never';
+  maxSecretAgeDays?: number | 'none';
+  ageReminderDays?: number[];
+  suspendUnusedAfterDays?: number | 'never';
 }
 
-function parseDaysOrNever(value: string): number | 'never' {
-  const text = value.trim().toLowerCase();
-  if (text === 'never') return 'never';
-  const days = /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(days >= 1 && days <= 3650)) {
-    throw new InvalidArgumentError('Expected a number of days (1–3650) or never.');
+/** A number of days (1–3650), or `word` to remove the setting. */
+function parseDaysOr<W extends string>(word: W): (value: string) => number | W {
+  return (value) => {
+    const text = value.trim().toLowerCase();
+    if (text === word) return word;
+    const days = /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(days >= 1 && days <= 3650)) {
+      throw new InvalidArgumentError(`Expected a number of days (1–3650) or ${word}.`);
+    }
+    return days;
+  };
+}
+
+const parseDaysOrNever = parseDaysOr('never');
+
+/** `14,3`: reminder lead times in days, each once; `none` for no reminders. */
+function parseDayList(value: string): number[] {
+  if (value.trim().toLowerCase() === 'none') return [];
+  const list = value.split(',').map((part) => parseDaysOr('none')(part));
+  if (list.some((d) => d === 'none') || new Set(list).size !== list.length) {
+    throw new InvalidArgumentError('Expected distinct numbers of days, e.g. 14,3, or none.');
   }
-  return days;
+  return list as number[];
 }
 
 function printInstitution(ctx: RemoteContext, institution: InstitutionView): void {
@@ -53,6 +72,20 @@ function printInstitution(ctx: RemoteContext, institution: InstitutionView): voi
         institution.settings?.unusedAlertDays == null
           ? 'never'
           : `${institution.settings.unusedAlertDays} days`,
+      ],
+      [
+        'Max secret age',
+        institution.settings?.maxSecretAgeDays == null
+          ? 'none'
+          : `${institution.settings.maxSecretAgeDays} days (reminders: ${
+              institution.settings.ageReminderDays?.join(', ') || 'none'
+            } days before)`,
+      ],
+      [
+        'Suspend keys unused for',
+        institution.settings?.suspendUnusedAfterDays == null
+          ? 'never'
+          : `${institution.settings.suspendUnusedAfterDays} days`,
       ],
       ['Created', institution.createdAt],
     ]),
@@ -144,6 +177,21 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
       'raise an UNUSED alert for a slot idle this many days (default 90), or never',
       parseDaysOrNever,
     )
+    .option(
+      '--max-secret-age-days <days|none>',
+      'a secret this old is overdue for rotation (SECRET_AGE alerts), or none',
+      parseDaysOr('none'),
+    )
+    .option(
+      '--age-reminder-days <days,...>',
+      'remind this many days before the max age, e.g. 14,3 (the default), or none',
+      parseDayList,
+    )
+    .option(
+      '--suspend-unused-after-days <days|never>',
+      'suspend use keys whose two secrets were unused this long, or never (the default)',
+      parseDaysOrNever,
+    )
     .addOption(urlOption())
     .addOption(jsonOption())
     .action(
@@ -153,7 +201,19 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
           rateLimit?: RateLimit | null;
           defaultRateLimit?: RateLimit | null;
           unusedAlertDays?: number | null;
+          maxSecretAgeDays?: number | null;
+          ageReminderDays?: number[];
+          suspendUnusedAfterDays?: number | null;
         } = {};
+        if (opts.maxSecretAgeDays !== undefined) {
+          settings.maxSecretAgeDays =
+            opts.maxSecretAgeDays === 'none' ? null : opts.maxSecretAgeDays;
+        }
+        if (opts.ageReminderDays !== undefined) settings.ageReminderDays = opts.ageReminderDays;
+        if (opts.suspendUnusedAfterDays !== undefined) {
+          const days = opts.suspendUnusedAfterDays;
+          settings.suspendUnusedAfterDays = days === 'never' ? null : days;
+        }
         if (opts.unusedAlertDays !== undefined) {
           settings.unusedAlertDays = opts.unusedAlertDays === 'never' ? null : opts.unusedAlertDays;
         }
@@ -173,7 +233,7 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
         if (Object.keys(settings).length > 0) body.settings = settings;
         if (Object.keys(body).length === 0) {
           throw new UsageError(
-            'nothing to update; give --name, --external-code, --operators-may-view-secrets, --rate-limit, --default-key-rate-limit or --unused-alert-days',
+            'nothing to update; give --name, --external-code, --operators-may-view-secrets, --rate-limit, --default-key-rate-limit, --unused-alert-days, --max-secret-age-days, --age-reminder-days or --suspend-unused-after-days',
           );
         }
         const res = await ctx.client.patch<InstitutionView>(
@@ -183,4 +243,6 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
         showResult(ctx, res.body);
       }),
     );
+
+  registerHygieneCommand(institutions, io);
 }

@@ -4,11 +4,17 @@ import {
   type KeyClientsView,
   type KeyView,
   type SecretPair,
+  type SlotView,
 } from '../api-types.js';
 import type { RemoteContext } from '../remote-command.js';
 import { cell, formatDetails, formatTable } from '../table.js';
 
 /** Human output of the `keys` commands. Only `printSecrets` ever shows a secret. */
+
+/** A slot's hint, marked when its secret was imported in a legacy format (rotate it soon). */
+export function slotHint(slot: SlotView | undefined): string | undefined {
+  return slot?.imported ? `${slot.hint} (imported)` : slot?.hint;
+}
 
 export function printKeyDetails(ctx: RemoteContext, key: KeyView): void {
   ctx.print(
@@ -33,7 +39,7 @@ export function printKeyDetails(ctx: RemoteContext, key: KeyView): void {
         const s = key.slots?.[slot];
         return [
           slot,
-          s?.hint,
+          slotHint(s),
           s?.generatedAt,
           s?.lastUsedAt ?? 'never',
           s?.lastUsedFrom,

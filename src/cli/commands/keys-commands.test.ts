@@ -251,6 +251,35 @@ describe('keys commands', () => {
     expect(advances()).toBe(4);
   });
 
+  it('share posts the slot, an until from --for and the note; shares lists them', async () => {
+    const share = {
+      id: 'shr_1',
+      keyId: 'key_1',
+      slot: 'secondary',
+      until: '2030-01-01T12:00:00.000Z',
+      note: 'vendor',
+      sharedBy: 'usr_1',
+      createdAt: '2030-01-01T10:00:00.000Z',
+      state: 'active',
+      revokedAt: null,
+    };
+    fake.api.on('POST', '/api/v1/keys/key_1/share', { status: 201, body: { share } });
+    fake.api.on('GET', '/api/v1/keys/key_1/shares', { body: { shares: [share] } });
+    const before = Date.now();
+    const result = await run(['keys', 'share', 'key_1', '--for', '2h', '--note', 'vendor']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('shared until 2030-01-01T12:00:00.000Z');
+    const body = fake.api.requests[0]?.body as { slot: string; until: string; note: string };
+    expect(body).toMatchObject({ slot: 'secondary', note: 'vendor' });
+    const untilMs = Date.parse(body.until) - before;
+    expect(untilMs).toBeGreaterThanOrEqual(7_200_000 - 1_000);
+    expect(untilMs).toBeLessThanOrEqual(7_200_000 + 5_000);
+    const missing = await run(['keys', 'share', 'key_1']);
+    expect(missing.code, missing.stderr).toBe(2);
+    const listed = await run(['keys', 'shares', 'key_1']);
+    expect(listed.stdout).toContain('shr_1');
+  });
+
   it('update builds a PATCH with only the given changes', async () => {
     fake.api.on('PATCH', '/api/v1/keys/key_1', { body: KEY });
     await run([

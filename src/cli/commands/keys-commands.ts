@@ -26,8 +26,10 @@ import {
   urlOption,
 } from '../remote-command.js';
 import { cell, formatTable } from '../table.js';
-import { printClients, printKeyDetails, printSecrets } from './key-output.js';
+import { printClients, printKeyDetails, printSecrets, slotHint } from './key-output.js';
+import { registerKeysImportCommand } from './keys-import-command.js';
 import { registerRotateCommand } from './rotate-command.js';
+import { registerShareCommands } from './share-commands.js';
 
 /**
  * `keyward keys …`. Secrets are printed only by `create`, `secrets` and `regenerate`, the commands
@@ -105,6 +107,8 @@ async function confirmDelete(ctx: RemoteContext, io: CliIo, keyId: string): Prom
 export function registerKeysCommands(program: Command, io: CliIo): void {
   const keys = program.command('keys').description('manage API keys (each a pair of secrets)');
   registerRotateCommand(keys, io);
+  registerKeysImportCommand(keys, io);
+  registerShareCommands(keys, io);
 
   keys
     .command('create')
@@ -177,8 +181,8 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
               k.kind,
               k.state,
               k.scopes,
-              k.slots?.primary?.hint,
-              k.slots?.secondary?.hint,
+              slotHint(k.slots?.primary),
+              slotHint(k.slots?.secondary),
               k.expiresAt ?? 'never',
             ]),
           ),

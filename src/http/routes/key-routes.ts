@@ -149,6 +149,7 @@ export function registerKeyRoutes(app: AdminApp, deps: { keys: KeyService }): vo
         request.params.keyId,
         request.body.slot,
         request.body.force ?? false,
+        request.body.graceSeconds ?? null,
       );
       reply.header('Cache-Control', 'no-store');
       return { key: keyView(result.key, result.slots), slot: result.slot, secret: result.secret };

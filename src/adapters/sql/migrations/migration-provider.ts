@@ -5,6 +5,9 @@ import { slotUsageMigration } from './002-slot-usage.js';
 import { usageAlertsMigration } from './003-usage-alerts.js';
 import { webhooksMigration } from './004-webhooks.js';
 import { rotationsMigration } from './005-rotations.js';
+import { retiredGraceMigration } from './006-retired-grace.js';
+import { sharesMigration } from './007-shares.js';
+import { importedSlotsMigration } from './008-imported-slots.js';
 
 /**
  * Every migration, in order, under its permanent name. Statically imported (no directory
@@ -18,6 +21,9 @@ export function keywardMigrations(types: SqlColumnTypes): Record<string, Migrati
     '003_usage_alerts': usageAlertsMigration,
     '004_webhooks': webhooksMigration,
     '005_rotations': rotationsMigration,
+    '006_retired_grace': retiredGraceMigration,
+    '007_shares': sharesMigration,
+    '008_imported_slots': importedSlotsMigration(types),
   };
 }
 
