@@ -3,7 +3,13 @@ import type { StoreRepos } from '../ports/store.js';
 import type { UsageEvent } from '../ports/usage-sink.js';
 import type { UsagePart } from './usage-pipeline.js';
 
-/** Which raw events are kept: every request, only refused or failed ones, or none. */
+/**
+ * Which raw events are kept: every request; `refused`: the refused or failed requests that name a
+ * key (a retired secret, a blocked address, a rate limit, an upstream failure …: the evidence about
+ * that key); or none. Guesses that name no key are counted (metrics, the failure-burst detector)
+ * but not kept one by one in `refused` mode: a flood of them would otherwise write a row each
+ * (measured: +110 MB peak RSS and several µs per refusal under a 19k/s flood).
+ */
 export type RawEventsMode = 'all' | 'refused' | 'off';
 
 /** Lets queued requests run (between chunks of a long write). */
@@ -120,7 +126,12 @@ export class RawUsageEvents implements UsagePart<Columns> {
   }
 
   emit(event: UsageEvent): void {
-    if (this.#mode === 'off' || (this.#mode === 'refused' && event.outcome === 'OK')) return;
+    if (
+      this.#mode === 'off' ||
+      (this.#mode === 'refused' && (event.outcome === 'OK' || event.keyId === null))
+    ) {
+      return;
+    }
     if (!this.#active.push(event)) this.#dropped += 1;
   }
 

@@ -37,16 +37,17 @@ function recorder(fail = false) {
 }
 
 describe('raw usage events', () => {
-  it('keeps refused requests by default, every request with "all", none with "off"', () => {
+  it('keeps refusals naming a key by default, every request with "all", none with "off"', () => {
     const refused = new RawUsageEvents();
     const all = new RawUsageEvents({ mode: 'all' });
     const off = new RawUsageEvents({ mode: 'off' });
     for (const part of [refused, all, off]) {
-      part.emit(event(1, 'OK'));
-      part.emit(event(2, 'RETIRED'));
+      part.emit({ ...event(1, 'OK'), keyId: 'key_a' });
+      part.emit({ ...event(2, 'RETIRED'), keyId: 'key_a' });
+      part.emit(event(3, 'NOT_FOUND')); // a guess: names no key
     }
     expect(refused.take()?.size).toBe(1);
-    expect(all.take()?.size).toBe(2);
+    expect(all.take()?.size).toBe(3);
     expect(off.take()).toBeNull();
     expect(off.dropped).toBe(0);
   });
@@ -63,7 +64,7 @@ describe('raw usage events', () => {
   });
 
   it('bounds the buffer and counts drops; a failed batch comes back before newer rows', async () => {
-    const part = new RawUsageEvents({ capacity: 3 });
+    const part = new RawUsageEvents({ mode: 'all', capacity: 3 });
     for (let i = 0; i < 5; i++) part.emit(event(i));
     expect(part.dropped).toBe(2);
     const batch = part.take();

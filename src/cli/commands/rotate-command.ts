@@ -58,15 +58,24 @@ export function registerRotateCommand(keys: Command, io: CliIo): void {
         const path = `/api/v1/keys/${seg(keyId)}/rotations`;
         let rotation = await currentOrStart(ctx, path);
         let lastStatus = '';
+        let waitingSince = Date.now();
         while (rotation.step !== 'done') {
           if (rotation.waitingFor.length > 0) {
             const status = statusLine(rotation);
-            if (status !== lastStatus) io.stderr(`${status}\n`);
+            if (io.isInteractive) {
+              // A live status line on a terminal: rewritten in place, with the time waited.
+              if (status !== lastStatus) waitingSince = Date.now();
+              const waited = Math.round((Date.now() - waitingSince) / 1000);
+              io.stderr(`\r${status} (${waited} s)\u001b[K`);
+            } else if (status !== lastStatus) {
+              io.stderr(`${status}\n`);
+            }
             lastStatus = status;
             await new Promise((resolve) => setTimeout(resolve, intervalMs));
             rotation = (await ctx.client.get<RotationView>(`${path}/current`)).body as RotationView;
             continue;
           }
+          if (lastStatus !== '' && io.isInteractive) io.stderr('\n');
           lastStatus = '';
           const regenerates = rotation.step.startsWith('regenerate-');
           if (regenerates && !opts.yes) await confirm(io, rotation);
