@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { formatRateLimit } from './api-types.js';
 import {
+  parseByteSize,
   parseExpiry,
   parseExpiryOrNever,
   parsePort,
@@ -64,5 +65,21 @@ describe('parsePort', () => {
     expect(parsePort('8080')).toBe(8080);
     expect(() => parsePort('65536')).toThrow(InvalidArgumentError);
     expect(() => parsePort('80a')).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('parseByteSize', () => {
+  it('reads bytes and binary units', () => {
+    expect(parseByteSize('1048576')).toBe(1048576);
+    expect(parseByteSize('512k')).toBe(512 * 1024);
+    expect(parseByteSize('10M')).toBe(10 * 1024 ** 2);
+    expect(parseByteSize('10MiB')).toBe(10 * 1024 ** 2);
+    expect(parseByteSize('1G')).toBe(1024 ** 3);
+  });
+
+  it('rejects anything else', () => {
+    for (const bad of ['', '0', '-1', '1.5M', '10T', 'big']) {
+      expect(() => parseByteSize(bad)).toThrow(/expected a size/);
+    }
   });
 });

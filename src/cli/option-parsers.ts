@@ -97,3 +97,14 @@ export function parseDuration(value: string): string {
   }
   return value;
 }
+
+/** A size in bytes: `1048576`, `512k`, `10M`, `1G` (binary units; `KiB`/`MB`-style suffixes too). */
+export function parseByteSize(value: string): number {
+  const m = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
+  const units: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+  const n = m ? Number(m[1]) * (units[(m[2] ?? '').toLowerCase()] ?? Number.NaN) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('expected a size such as 10M, 512k or 1048576');
+  }
+  return n;
+}

@@ -10,7 +10,7 @@ import { registerMembersCommands } from './commands/members-commands.js';
 import { registerMonitoringCommands } from './commands/monitoring-commands.js';
 import { registerPasswordCommand } from './commands/password-command.js';
 import { registerWebhooksCommands } from './commands/webhooks-commands.js';
-import { parsePort } from './option-parsers.js';
+import { parseByteSize, parsePort } from './option-parsers.js';
 import { guard } from './remote-command.js';
 
 /**
@@ -41,6 +41,24 @@ export interface LocalCommands {
   auditVerify(opts: AuditVerifyOptions): Promise<number>;
   /** Adds a new pepper and master key version to the keyring file. Returns the exit code. */
   keyringRotate(opts: { dataDir?: string; config?: string; json: boolean }): Promise<number>;
+  /** `keyward scan`: looks for leaked secrets in files. Returns 0 clean, 1 found, 2 error. */
+  scan(opts: ScanOptions, io: CliIo): Promise<number>;
+}
+
+export interface ScanOptions {
+  readonly paths: readonly string[];
+  /** Secret prefix; default the config's `secretPrefix`, else `kw_live`. */
+  readonly prefix?: string;
+  readonly config?: string;
+  readonly staged: boolean;
+  /** Every blob reachable from any ref, once (reports commit and path). */
+  readonly gitHistory: boolean;
+  /** False with `--no-ignore`: `.gitignore` is not consulted. */
+  readonly ignore: boolean;
+  readonly maxSize?: number;
+  /** Directory to run in (relative paths, the git repository of `--staged`); default the current one. */
+  readonly cwd?: string;
+  readonly format: 'table' | 'json' | 'sarif';
 }
 
 export type { CliIo } from './cli-io.js';
@@ -122,6 +140,61 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
         if (code !== EXIT_OK) throw new CliExit(code, `keyring rotate exited with ${code}`);
       });
     });
+
+  program
+    .command('scan')
+    .description(
+      'find leaked Keyward secrets in files, standard input (-) or staged changes; exit 1 when found',
+    )
+    .argument('[paths...]', 'files and folders to scan, or - for standard input (default: .)')
+    .option('--staged', 'scan what is about to be committed (the git index)')
+    .option('--git-history', 'scan every blob reachable from any git ref, once')
+    .option('--no-ignore', 'also scan files ignored by .gitignore')
+    .option(
+      '--prefix <prefix>',
+      'secret prefix (default: secretPrefix from the config, or kw_live)',
+    )
+    .option('--max-size <size>', 'skip files larger than this (default: 10M)', parseByteSize)
+    .option('-C, --cwd <dir>', 'run as if started in <dir> (paths, --staged)')
+    .addOption(configOption())
+    .addOption(new Option('--json', 'print the findings as JSON').conflicts('sarif'))
+    .option('--sarif', 'print the findings as SARIF 2.1.0')
+    .action(
+      async (
+        paths: string[],
+        opts: {
+          staged?: boolean;
+          gitHistory?: boolean;
+          ignore: boolean;
+          prefix?: string;
+          maxSize?: number;
+          config?: string;
+          cwd?: string;
+          json?: boolean;
+          sarif?: boolean;
+        },
+      ) => {
+        await guard(io, async () => {
+          const code = await local.scan(
+            {
+              paths,
+              ...given({
+                prefix: opts.prefix,
+                maxSize: opts.maxSize,
+                config: opts.config,
+                cwd: opts.cwd,
+              }),
+              staged: opts.staged === true,
+              gitHistory: opts.gitHistory === true,
+              ignore: opts.ignore !== false,
+              format: opts.sarif ? 'sarif' : opts.json ? 'json' : 'table',
+            },
+            io,
+          );
+          if (code !== EXIT_OK) throw new CliExit(code, `scan exited with ${code}`);
+        });
+      },
+    );
 }
 
 export function createProgram(local: LocalCommands, io: CliIo = defaultCliIo()): Command {

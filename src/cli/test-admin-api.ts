@@ -134,7 +134,7 @@ export function testIo(options: TestIoOptions = {}): TestIo {
 }
 
 export interface LocalCall {
-  readonly command: 'serve' | 'migrate' | 'auditVerify' | 'keyringRotate';
+  readonly command: 'serve' | 'migrate' | 'auditVerify' | 'keyringRotate' | 'scan';
   readonly opts: unknown;
 }
 
@@ -156,6 +156,10 @@ export function recordingLocal(exitCode = 0): LocalCommands & { calls: LocalCall
     },
     keyringRotate: async (opts) => {
       calls.push({ command: 'keyringRotate', opts });
+      return exitCode;
+    },
+    scan: async (opts) => {
+      calls.push({ command: 'scan', opts });
       return exitCode;
     },
   };

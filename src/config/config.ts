@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
@@ -111,6 +111,20 @@ const FileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    leaks: Type.Optional(
+      Type.Object(
+        {
+          /** GitHub secret-scanning public keys: key identifier → PEM (ECDSA P-256). */
+          githubPublicKeys: Type.Optional(
+            Type.Record(
+              Type.String({ minLength: 1, maxLength: 200 }),
+              Type.String({ minLength: 1 }),
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     logLevel: Type.Optional(
       Type.Union(
         ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -178,6 +192,12 @@ export interface Config {
    * no token (keep the port private).
    */
   readonly metrics: { readonly tokenSha256: string | null };
+  /**
+   * Leak reports: the public keys (identifier → PEM, ECDSA P-256) whose signatures
+   * `POST /api/v1/leaks/github` accepts, from the file's `leaks.githubPublicKeys` and
+   * `KEYWARD_GITHUB_LEAK_KEYS` (a JSON object of the same shape; it wins on the same identifier).
+   */
+  readonly leaks: { readonly githubPublicKeys: Readonly<Record<string, string>> };
   readonly bootstrap: { readonly email: string; readonly password: string | null };
   /** Raw keyring material from the environment (`1:<base64>,2:<base64>`), if given. */
   readonly keyringEnv: { readonly peppers: string | null; readonly masterKeys: string | null };
@@ -242,6 +262,48 @@ function metricsTokenSha256(env: Env, file: ConfigFile): string | null {
   return file.metrics?.tokenSha256 ?? null;
 }
 
+/** GitHub's leak-report keys (file, then `KEYWARD_GITHUB_LEAK_KEYS`), each checked as a P-256 key. */
+function githubLeakKeys(env: Env, file: ConfigFile): Record<string, string> {
+  const keys: Record<string, string> = { ...(file.leaks?.githubPublicKeys ?? {}) };
+  const raw = nonEmpty(env.KEYWARD_GITHUB_LEAK_KEYS);
+  if (raw !== null) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new AppError('CONFIG_INVALID', 'KEYWARD_GITHUB_LEAK_KEYS must be a JSON object');
+    }
+    if (
+      parsed === null ||
+      typeof parsed !== 'object' ||
+      Array.isArray(parsed) ||
+      !Object.values(parsed).every((v) => typeof v === 'string')
+    ) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        'KEYWARD_GITHUB_LEAK_KEYS must be a JSON object of key identifier → PEM',
+      );
+    }
+    Object.assign(keys, parsed);
+  }
+  for (const [id, pem] of Object.entries(keys)) {
+    let ok = false;
+    try {
+      const key = createPublicKey(pem);
+      ok = key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `leaks.githubPublicKeys[${JSON.stringify(id)}] is not an ECDSA P-256 public key (PEM)`,
+      );
+    }
+  }
+  return keys;
+}
+
 /** Builds the frozen configuration from flags, environment and the optional config file. */
 export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
   const explicitFile = overrides.config ?? nonEmpty(env.KEYWARD_CONFIG);
@@ -304,6 +366,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
         .map((t) => createHash('sha256').update(t).digest('hex')),
     ],
     metrics: { tokenSha256: metricsTokenSha256(env, file) },
+    leaks: { githubPublicKeys: githubLeakKeys(env, file) },
     bootstrap: {
       email: (nonEmpty(env.KEYWARD_ADMIN_EMAIL) ?? 'admin@keyward.local').toLowerCase(),
       password: nonEmpty(env.KEYWARD_ADMIN_PASSWORD),

@@ -33,6 +33,7 @@ export const ALERT_TYPES = [
   'UNUSED',
   'SHARE_EXPIRED',
   'SECRET_AGE',
+  'SECRET_LEAKED',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 

@@ -11,6 +11,7 @@ export const ERROR_CATALOG = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   INVALID_CREDENTIALS: { status: 401, title: 'Invalid credentials' },
+  LEAK_SIGNATURE_INVALID: { status: 401, title: 'Leak report signature invalid' },
   PASSWORD_CHANGE_REQUIRED: { status: 403, title: 'Password change required' },
   CSRF_FAILED: { status: 403, title: 'CSRF token missing or invalid' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },

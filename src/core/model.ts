@@ -44,7 +44,15 @@ export interface InstitutionSettings {
    * this many days; null: never (the report still lists unused keys).
    */
   readonly suspendUnusedAfterDays: number | null;
+  /**
+   * What Keyward does when a live secret of the institution is reported leaked (GitHub secret
+   * scanning, internal scanners): regenerate only the leaked slot, suspend the whole key, or only
+   * alert. Whatever the choice, a critical SECRET_LEAKED alert, a webhook and an audit event.
+   */
+  readonly leakPolicy: LeakPolicy;
 }
+
+export type LeakPolicy = 'regenerate-slot' | 'suspend-key' | 'notify';
 
 export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
   operatorsMayViewSecrets: false,
@@ -55,6 +63,7 @@ export const DEFAULT_INSTITUTION_SETTINGS: InstitutionSettings = Object.freeze({
   maxSecretAgeDays: null,
   ageReminderDays: Object.freeze([14, 3]),
   suspendUnusedAfterDays: null,
+  leakPolicy: 'regenerate-slot',
 });
 
 export interface Institution {

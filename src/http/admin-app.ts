@@ -13,6 +13,7 @@ import type { HygieneService } from '../services/hygiene-service.js';
 import type { InstitutionService } from '../services/institution-service.js';
 import type { KeyImportService } from '../services/key-import-service.js';
 import type { KeyService } from '../services/key-service.js';
+import type { LeakService } from '../services/leak-service.js';
 import type { MemberService } from '../services/member-service.js';
 import type { MonitoringService } from '../services/monitoring-service.js';
 import type { RotationService } from '../services/rotation-service.js';
@@ -29,6 +30,7 @@ import { registerHygieneRoutes } from './routes/hygiene-routes.js';
 import { registerInstitutionRoutes } from './routes/institution-routes.js';
 import { registerKeyImportRoutes } from './routes/key-import-routes.js';
 import { registerKeyRoutes } from './routes/key-routes.js';
+import { registerLeakRoutes } from './routes/leak-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerMonitoringRoutes } from './routes/monitoring-routes.js';
 import { registerRotationRoutes } from './routes/rotation-routes.js';
@@ -50,6 +52,8 @@ export interface AdminAppDeps {
   readonly audit: AuditService;
   readonly verifier: SecretVerifier;
   readonly webhooks: WebhookService;
+  /** Leak reports (GitHub secret scanning, internal scanners); null or missing: not served. */
+  readonly leaks?: LeakService | null;
   readonly logger: FastifyBaseLogger;
   readonly trustedProxies: readonly string[];
   readonly secureCookies: boolean;
@@ -172,6 +176,7 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<AdminApp> {
       registerShareRoutes(typed, { shares: deps.shares });
       registerVerifyRoutes(typed, { verifier: deps.verifier });
       registerWebhookRoutes(typed, { webhooks: deps.webhooks });
+      if (deps.leaks) await registerLeakRoutes(typed, { leaks: deps.leaks });
       typed.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

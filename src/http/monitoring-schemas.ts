@@ -109,6 +109,7 @@ export const AlertView = Type.Object({
     Type.Literal('UNUSED'),
     Type.Literal('SHARE_EXPIRED'),
     Type.Literal('SECRET_AGE'),
+    Type.Literal('SECRET_LEAKED'),
   ]),
   severity: Type.Union([
     Type.Literal('low'),

@@ -74,6 +74,14 @@ const SuspendUnusedAfterDays = Nullable(
   PolicyDays('Suspend a use key whose two secrets were both unused this many days; null: never'),
 );
 
+const LeakPolicy = Type.Union(
+  [Type.Literal('regenerate-slot'), Type.Literal('suspend-key'), Type.Literal('notify')],
+  {
+    description:
+      'When a live secret is reported leaked: regenerate only that slot, suspend the key, or only alert',
+  },
+);
+
 export const InstitutionSettings = Type.Object({
   operatorsMayViewSecrets: Type.Boolean(),
   defaultRateLimit: Nullable(RateLimit),
@@ -83,6 +91,7 @@ export const InstitutionSettings = Type.Object({
   maxSecretAgeDays: MaxSecretAgeDays,
   ageReminderDays: AgeReminderDays,
   suspendUnusedAfterDays: SuspendUnusedAfterDays,
+  leakPolicy: LeakPolicy,
 });
 
 export const Institution = Type.Object({
@@ -131,6 +140,7 @@ export const UpdateInstitutionBody = Type.Object(
           maxSecretAgeDays: Type.Optional(MaxSecretAgeDays),
           ageReminderDays: Type.Optional(AgeReminderDays),
           suspendUnusedAfterDays: Type.Optional(SuspendUnusedAfterDays),
+          leakPolicy: Type.Optional(LeakPolicy),
         },
         { additionalProperties: false },
       ),

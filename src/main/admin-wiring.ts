@@ -16,6 +16,7 @@ import { HygieneService } from '../services/hygiene-service.js';
 import { InstitutionService } from '../services/institution-service.js';
 import { KeyImportService } from '../services/key-import-service.js';
 import { KeyService } from '../services/key-service.js';
+import { LeakService } from '../services/leak-service.js';
 import { MemberService } from '../services/member-service.js';
 import { MonitoringService } from '../services/monitoring-service.js';
 import { RotationService } from '../services/rotation-service.js';
@@ -48,7 +49,7 @@ export async function wireAdmin(deps: {
   metrics?: MetricsEndpoint;
   /** Asks the webhook delivery worker of this process to poll now. */
   deliverWebhooksSoon: () => void;
-  /** Queues alerts for webhooks (share revocations). */
+  /** Queues alerts for webhooks (share revocations, leak reports). */
   notifier: Notifier;
 }): Promise<AdminWiring> {
   const { config, store, keyring, clock } = deps;
@@ -86,6 +87,16 @@ export async function wireAdmin(deps: {
     invalidation: deps.invalidation,
     notifier: deps.notifier,
   });
+  const leaks = new LeakService({
+    store,
+    clock,
+    keyring,
+    secretPrefix: config.secretPrefix,
+    keys,
+    invalidation: deps.invalidation,
+    notifier: deps.notifier,
+    githubPublicKeys: config.leaks.githubPublicKeys,
+  });
   const app = await buildAdminApp({
     auth,
     institutions: new InstitutionService({ store, clock, invalidation: deps.invalidation }),
@@ -111,6 +122,7 @@ export async function wireAdmin(deps: {
       keyring,
       deliverSoon: deps.deliverWebhooksSoon,
     }),
+    leaks,
     logger: deps.logger,
     trustedProxies: config.admin.trustedProxies,
     secureCookies: config.admin.secureCookies,

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { addKeyringVersion } from '../adapters/keyring/file-keyring.js';
 import type { LocalCommands } from '../cli/program.js';
 import {
@@ -6,10 +7,14 @@ import {
   loadConfig,
   processEnvironment,
 } from '../config/config.js';
+import { isValidPrefix } from '../core/secret-format.js';
+import { runScan } from '../scan/scan-command.js';
+import { DEFAULT_MAX_SIZE } from '../scan/secret-scanner.js';
 import { verifyAuditChain } from '../services/audit-service.js';
 import { createLogger } from './logger.js';
 import { describeStore, openStore } from './open-store.js';
 import { startKeyward } from './server.js';
+import { VERSION } from './version.js';
 
 type Print = (line: string) => void;
 
@@ -120,6 +125,44 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
         );
       }
       return 0;
+    },
+
+    async scan(opts, io) {
+      let prefix = opts.prefix;
+      if (prefix === undefined) {
+        try {
+          prefix = loadConfig(
+            processEnvironment(),
+            opts.config !== undefined ? { config: opts.config } : {},
+            resolve(opts.cwd ?? '.'),
+          ).secretPrefix;
+        } catch (err) {
+          // Without an explicit --config a broken or partial config file must not stop a scan.
+          if (opts.config !== undefined) {
+            io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+            return 2;
+          }
+          prefix = 'kw_live';
+        }
+      }
+      if (!isValidPrefix(prefix)) {
+        io.stderr(`error: invalid secret prefix: ${JSON.stringify(prefix)}\n`);
+        return 2;
+      }
+      return runScan(
+        {
+          paths: opts.paths,
+          prefix,
+          staged: opts.staged,
+          gitHistory: opts.gitHistory,
+          ignore: opts.ignore,
+          maxSize: opts.maxSize ?? DEFAULT_MAX_SIZE,
+          format: opts.format,
+          cwd: resolve(opts.cwd ?? '.'),
+          toolVersion: VERSION,
+        },
+        io,
+      );
     },
 
     async auditVerify(opts) {

@@ -16,6 +16,7 @@ const TYPE_LABELS: Readonly<Record<string, string>> = {
   UNUSED: 'Unused slot',
   SHARE_EXPIRED: 'Shared secret revoked',
   SECRET_AGE: 'Secret due for rotation (age policy)',
+  SECRET_LEAKED: 'Secret reported leaked',
 };
 
 /** What the misuse detectors found: open alerts first; admins acknowledge them. */

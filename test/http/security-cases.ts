@@ -243,6 +243,16 @@ export const ROUTES: readonly RouteSpec[] = [
     tenant: false,
     body: (w) => ({ secret: w.keyA.primary }),
   },
+  // Internal scanners: a manage key only (sessions → 403). POST /leaks/github is GitHub's,
+  // authenticated by its signature and hidden from the OpenAPI document (test/e2e/leak-report).
+  {
+    method: 'POST',
+    path: '/leaks/report',
+    auth: 'any',
+    minimum: 'admin',
+    tenant: false,
+    body: () => [],
+  },
 ];
 
 export function concretePath(route: RouteSpec, w: World): string {

@@ -59,6 +59,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
             maxSecretAgeDays: 90,
             ageReminderDays: [30, 7, 1],
             suspendUnusedAfterDays: 180,
+            leakPolicy: 'suspend-key',
           },
         });
         await store().institutions.insert(institution);
@@ -91,6 +92,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
           maxSecretAgeDays: null,
           ageReminderDays: [],
           suspendUnusedAfterDays: 7,
+          leakPolicy: 'notify' as const,
         };
         const updated = await store().institutions.update(institution.id, {
           externalCode: null,

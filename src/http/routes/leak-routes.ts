@@ -1,0 +1,130 @@
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { AppError } from '../../core/errors.js';
+import type { LeakReportItem, LeakService } from '../../services/leak-service.js';
+import { contextOf } from '../auth-hook.js';
+import { type AdminApp, problems } from '../route-kit.js';
+
+/** At most this many reported secrets per request (GitHub sends batches of up to 1,000). */
+export const MAX_LEAK_BATCH = 1000;
+/** Leak reports carry up to 1,000 URLs: a larger limit than the rest of the API. */
+const LEAK_BODY_LIMIT = 2 * 1024 * 1024;
+
+const LeakReportBody = Type.Array(
+  Type.Object(
+    {
+      token: Type.String({ minLength: 1, maxLength: 1024 }),
+      type: Type.String({ minLength: 1, maxLength: 200 }),
+      url: Type.String({ maxLength: 4096 }),
+      source: Type.String({ maxLength: 200 }),
+    },
+    { additionalProperties: false },
+  ),
+  { maxItems: MAX_LEAK_BATCH },
+);
+
+const LeakFeedback = Type.Array(
+  Type.Object({
+    token_raw: Type.String(),
+    token_type: Type.String(),
+    label: Type.Union([Type.Literal('true_positive'), Type.Literal('false_positive')]),
+  }),
+);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received (leak routes only: GitHub signs these bytes). */
+    rawBody?: Buffer;
+  }
+}
+
+/**
+ * Leak reports, in their own encapsulated plugin whose JSON parser keeps the raw bytes:
+ * - `POST /leaks/github`: GitHub secret scanning (partner program). Authenticated by GitHub's
+ *   ECDSA signature over the raw body (`Github-Public-Key-Identifier`,
+ *   `Github-Public-Key-Signature`), checked before validation; hidden from the OpenAPI document
+ *   (it is GitHub's protocol, not ours; see README "Leak reports").
+ * - `POST /leaks/report`: internal scanners, with a manage key; acts on its institution only.
+ * Both answer in GitHub's feedback format. Response bodies are never logged.
+ */
+export async function registerLeakRoutes(
+  parent: AdminApp,
+  deps: { leaks: LeakService },
+): Promise<void> {
+  await parent.register(async (app) => {
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: LEAK_BODY_LIMIT },
+      (request: FastifyRequest, body: Buffer | string, done) => {
+        const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+        request.rawBody = raw;
+        try {
+          done(null, JSON.parse(raw.toString('utf8')));
+        } catch {
+          done(new AppError('INVALID_JSON', 'Body is not valid JSON'), undefined);
+        }
+      },
+    );
+
+    app.post(
+      '/leaks/github',
+      {
+        bodyLimit: LEAK_BODY_LIMIT,
+        config: { auth: 'none' },
+        schema: { hide: true, body: LeakReportBody, response: { 200: LeakFeedback } },
+        // The signature first: an unsigned body is refused (401) before it is even validated.
+        preValidation: async (request) => {
+          const header = (name: string) => {
+            const v = request.headers[name];
+            return typeof v === 'string' ? v : undefined;
+          };
+          deps.leaks.verifyGithubSignature(
+            request.rawBody ?? Buffer.alloc(0),
+            header('github-public-key-identifier'),
+            header('github-public-key-signature'),
+          );
+        },
+      },
+      async (request, reply) => {
+        reply.header('Cache-Control', 'no-store');
+        return deps.leaks.report({ kind: 'github' }, request.body as LeakReportItem[]);
+      },
+    );
+
+    app.post(
+      '/leaks/report',
+      {
+        bodyLimit: LEAK_BODY_LIMIT,
+        schema: {
+          tags: ['leaks'],
+          operationId: 'reportLeaks',
+          summary: 'Report leaked secrets (manage key; GitHub feedback format)',
+          description:
+            "Same body and answer as GitHub's secret-scanning partner protocol. Only secrets of the manage key's institution are acted on (its leak policy); any other token is answered false_positive.",
+          security: [{ manageKey: [] }],
+          body: LeakReportBody,
+          response: {
+            200: LeakFeedback,
+            ...problems('badRequest', 'unauthenticated', 'forbidden', 'tooLarge'),
+          },
+        },
+      },
+      async (request, reply) => {
+        const ctx = contextOf(request);
+        if (ctx.principal.kind !== 'key') {
+          throw new AppError('FORBIDDEN', 'Leak reports are sent with a manage key');
+        }
+        reply.header('Cache-Control', 'no-store');
+        return deps.leaks.report(
+          {
+            kind: 'key',
+            keyId: ctx.principal.key.id,
+            institutionId: ctx.principal.key.institutionId,
+          },
+          request.body as LeakReportItem[],
+        );
+      },
+    );
+  });
+}
