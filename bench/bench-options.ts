@@ -31,6 +31,8 @@ export interface BenchOptions {
   readonly verify: boolean;
   /** The usage-persistence comparison (gateway with usage persisted vs not). */
   readonly usage: boolean;
+  /** `keyward scan` over a generated 20,000-file / 500 MiB tree; only with `--only scan`. */
+  readonly scan: boolean;
   /** PostgreSQL for the usage comparison's second store, or null to skip it. */
   readonly databaseUrl: string | null;
 }
@@ -55,7 +57,8 @@ const USAGE = `npm run bench -- [options]
   --database-url <url> PostgreSQL for the usage-persistence run (default: $KEYWARD_BENCH_DATABASE_URL
                        or postgres://postgres@127.0.0.1:5432/test; a fresh schema, dropped after)
   --no-postgres        usage-persistence run on SQLite only
-  --only <http|verify|usage>  run one part
+  --only <http|verify|usage|scan>  run one part (scan: keyward scan over a generated
+                       20,000-file / 500 MiB tree in os.tmpdir(), deleted after; quick 2,000 files)
   --help`;
 
 function positive(value: string | undefined, fallback: number, name: string): number {
@@ -81,8 +84,14 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   }
   const quick = v.quick === true;
   const only = v.only;
-  if (only !== undefined && only !== 'http' && only !== 'verify' && only !== 'usage') {
-    process.stderr.write(`--only must be http, verify or usage\n\n${USAGE}\n`);
+  if (
+    only !== undefined &&
+    only !== 'http' &&
+    only !== 'verify' &&
+    only !== 'usage' &&
+    only !== 'scan'
+  ) {
+    process.stderr.write(`--only must be http, verify, usage or scan\n\n${USAGE}\n`);
     process.exit(2);
   }
   try {
@@ -106,6 +115,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       http: only === undefined || only === 'http',
       verify: only === undefined || only === 'verify',
       usage: only === undefined || only === 'usage',
+      scan: only === 'scan',
       databaseUrl:
         v['no-postgres'] === true
           ? null

@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseBenchOptions } from './bench-options.js';
 import { type HttpPhaseResult, type Placement, runHttpPhase } from './http-phase.js';
 import { type BenchReport, checkTargets, renderReport } from './report.js';
+import { renderScanPhase, runScanPhase } from './scan-phase.js';
 import { seededStore } from './seed-store.js';
 import { runUsagePhase, type UsageStoreResult } from './usage-phase.js';
 import { runVerifyPhase, type VerifyStoreResult } from './verify-phase.js';
@@ -54,6 +55,14 @@ function pinSelf(cpu: string): void {
 }
 
 async function main(): Promise<void> {
+  if (options.scan) {
+    // `--only scan`: its own figures, no servers, no stores.
+    const scan = await runScanPhase(options.quick, log);
+    const json = `${JSON.stringify({ node: process.version, scan }, null, 2)}\n`;
+    if (options.jsonOut !== null) await writeFile(options.jsonOut, json);
+    process.stdout.write(options.json ? json : renderScanPhase(scan));
+    return;
+  }
   const loadAverageBefore = loadavg();
   const { placement, description } = choosePlacement();
   log(`keyward bench${options.quick ? ' --quick' : ''}: ${description}`);

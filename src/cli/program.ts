@@ -43,6 +43,17 @@ export interface LocalCommands {
   keyringRotate(opts: { dataDir?: string; config?: string; json: boolean }): Promise<number>;
   /** `keyward scan`: looks for leaked secrets in files. Returns 0 clean, 1 found, 2 error. */
   scan(opts: ScanOptions, io: CliIo): Promise<number>;
+  /** `keyward hook install|uninstall`: the git pre-commit hook. Returns the exit code. */
+  hook(opts: HookOptions, io: CliIo): Promise<number>;
+}
+
+export interface HookOptions {
+  readonly action: 'install' | 'uninstall';
+  /** Directory inside the repository; default the current one. */
+  readonly cwd?: string;
+  /** Shell command the hook runs instead of this package's CLI (`scan --staged` is appended). */
+  readonly command?: string;
+  readonly json: boolean;
 }
 
 export interface ScanOptions {
@@ -195,6 +206,40 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
         });
       },
     );
+
+  const hook = program
+    .command('hook')
+    .description('the git pre-commit hook that blocks commits containing Keyward secrets');
+  for (const action of ['install', 'uninstall'] as const) {
+    const sub = hook
+      .command(action)
+      .description(
+        action === 'install'
+          ? 'install a pre-commit hook running keyward scan --staged (an existing hook is kept and still runs)'
+          : 'remove the Keyward pre-commit hook and put back the one it replaced',
+      )
+      .option('-C, --cwd <dir>', 'the repository (default: the current directory)')
+      .option('--json', 'print the result as JSON');
+    if (action === 'install') {
+      sub.option(
+        '--command <cmd>',
+        'shell command that runs keyward (default: this installation: node + its cli.js)',
+      );
+    }
+    sub.action(async (opts: { cwd?: string; command?: string; json?: boolean }) => {
+      await guard(io, async () => {
+        const code = await local.hook(
+          {
+            action,
+            ...given({ cwd: opts.cwd, command: opts.command }),
+            json: opts.json === true,
+          },
+          io,
+        );
+        if (code !== EXIT_OK) throw new CliExit(code, `hook ${action} exited with ${code}`);
+      });
+    });
+  }
 }
 
 export function createProgram(local: LocalCommands, io: CliIo = defaultCliIo()): Command {

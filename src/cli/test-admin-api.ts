@@ -134,7 +134,7 @@ export function testIo(options: TestIoOptions = {}): TestIo {
 }
 
 export interface LocalCall {
-  readonly command: 'serve' | 'migrate' | 'auditVerify' | 'keyringRotate' | 'scan';
+  readonly command: 'serve' | 'migrate' | 'auditVerify' | 'keyringRotate' | 'scan' | 'hook';
   readonly opts: unknown;
 }
 
@@ -160,6 +160,10 @@ export function recordingLocal(exitCode = 0): LocalCommands & { calls: LocalCall
     },
     scan: async (opts) => {
       calls.push({ command: 'scan', opts });
+      return exitCode;
+    },
+    hook: async (opts) => {
+      calls.push({ command: 'hook', opts });
       return exitCode;
     },
   };

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { addKeyringVersion } from '../adapters/keyring/file-keyring.js';
 import type { LocalCommands } from '../cli/program.js';
 import {
@@ -8,6 +9,7 @@ import {
   processEnvironment,
 } from '../config/config.js';
 import { isValidPrefix } from '../core/secret-format.js';
+import { type HookCommand, HookError, installHook, uninstallHook } from '../scan/git-hook.js';
 import { runScan } from '../scan/scan-command.js';
 import { DEFAULT_MAX_SIZE } from '../scan/secret-scanner.js';
 import { verifyAuditChain } from '../services/audit-service.js';
@@ -163,6 +165,56 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
         },
         io,
       );
+    },
+
+    async hook(opts, io) {
+      const cwd = resolve(opts.cwd ?? '.');
+      try {
+        if (opts.action === 'install') {
+          // Default: this very installation (dist/main/cli.js next to this file), by absolute
+          // path, with the node running now; the hook falls back to node_modules/.bin and npx.
+          const command: HookCommand =
+            opts.command !== undefined
+              ? { kind: 'shell', command: opts.command }
+              : {
+                  kind: 'package',
+                  node: process.execPath,
+                  cli: fileURLToPath(new URL('./cli.js', import.meta.url)),
+                };
+          const r = await installHook(cwd, command);
+          if (opts.json) io.stdout(`${JSON.stringify(r)}\n`);
+          else {
+            io.stdout(
+              r.outcome === 'unchanged'
+                ? `Keyward pre-commit hook already installed: ${r.hook}\n`
+                : `Keyward pre-commit hook ${r.outcome}: ${r.hook}\n`,
+            );
+            if (r.backedUp)
+              io.stdout(
+                `  the previous hook moved to ${r.backedUp}; it still runs after the scan\n`,
+              );
+          }
+        } else {
+          const r = await uninstallHook(cwd);
+          if (opts.json) io.stdout(`${JSON.stringify(r)}\n`);
+          else if (r.outcome === 'foreign') {
+            io.stderr(`error: ${r.hook} is not Keyward's hook: left untouched\n`);
+          } else {
+            io.stdout(
+              r.outcome === 'removed'
+                ? `Keyward pre-commit hook removed: ${r.hook}\n`
+                : `No Keyward pre-commit hook in ${r.hook}\n`,
+            );
+            if (r.restored) io.stdout('  the previous hook is back in place\n');
+          }
+          if (r.outcome === 'foreign') return 1;
+        }
+        return 0;
+      } catch (err) {
+        if (!(err instanceof HookError)) throw err;
+        io.stderr(`error: ${err.message}\n`);
+        return 2;
+      }
     },
 
     async auditVerify(opts) {

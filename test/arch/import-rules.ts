@@ -15,6 +15,7 @@ const LAYER_MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   web: ['web'],
   cli: ['core', 'cli', 'config'],
   scan: ['core', 'scan'],
+  rules: ['core', 'rules'],
   config: ['core', 'config'],
   main: [
     'core',
@@ -38,6 +39,8 @@ const LAYER_PACKAGES: Readonly<Record<string, readonly string[] | 'any'>> = {
   ports: [],
   services: [],
   scan: [],
+  // Type-only: the secretlint rule API.
+  rules: ['@secretlint/types'],
   config: ['typebox'],
   cli: ['commander'],
   http: 'any',
