@@ -4,9 +4,9 @@ import type { Clock } from '../../src/ports/clock.js';
 import { noKeyInvalidation } from '../../src/ports/key-invalidation.js';
 import { UsageMaintenance } from '../../src/services/usage-maintenance.js';
 import { aKeyWithSlots } from '../store/fixtures.js';
-import { ApiClient, startTestKeyward, type TestKeyward, testStores } from '../support/harness.js';
-import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { buildWorld, MEMBER_PASSWORD, type World } from '../support/world.js';
+import { type GatewayWorld, startGatewayWorld } from '../support/gateway-world.js';
+import { ApiClient, type TestKeyward, testStores } from '../support/harness.js';
+import { MEMBER_PASSWORD, type World } from '../support/world.js';
 
 /**
  * Hygiene policies (issue 5): the settings, the report of `GET /institutions/{id}/hygiene` over
@@ -46,31 +46,18 @@ type Report = {
 };
 
 describe.each(testStores())('hygiene on %s', (store) => {
-  let upstream: TestUpstream;
   let kw: TestKeyward;
   let w: World;
   let offsetMs = 0;
   const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
 
+  let world: GatewayWorld | undefined;
+
   beforeAll(async () => {
-    upstream = await startUpstream();
-    kw = await startTestKeyward({
-      store,
-      clock,
-      config: {
-        gateway: {
-          trustedProxies: ['127.0.0.1/32'],
-          routes: [{ path: '/api', upstream: upstream.url }],
-        },
-        usage: { flushIntervalMs: 60_000 },
-      },
-    });
-    w = await buildWorld(kw);
+    world = await startGatewayWorld({ store, clock });
+    ({ kw, w } = world);
   });
-  afterAll(async () => {
-    await kw?.stop();
-    await upstream?.close();
-  });
+  afterAll(async () => world?.stop());
 
   /** Signs in again: sessions expire while the clock jumps by days. */
   const signIn = (who: 'admin' | 'operator') =>

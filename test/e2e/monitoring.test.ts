@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKeyward, type TestKeyward, testStores } from '../support/harness.js';
-import { startUpstream, type TestUpstream } from '../support/upstream.js';
+import { type GatewayWorld, startGatewayWorld } from '../support/gateway-world.js';
+import { type TestKeyward, testStores } from '../support/harness.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
-import { buildWorld, type World } from '../support/world.js';
+import type { World } from '../support/world.js';
 
 /**
  * Monitoring end to end (issue 4, done-means 1 and 2): real gateway traffic, the usage pipeline
@@ -13,29 +13,20 @@ import { buildWorld, type World } from '../support/world.js';
 type Created = { key: { id: string }; secrets: { primary: string; secondary: string } };
 
 describe.each(testStores())('monitoring on %s', (store) => {
-  let upstream: TestUpstream;
   let kw: TestKeyward;
   let w: World;
 
+  let world: GatewayWorld | undefined;
+
   beforeAll(async () => {
-    upstream = await startUpstream();
-    kw = await startTestKeyward({
+    world = await startGatewayWorld({
       store,
-      config: {
-        gateway: {
-          trustedProxies: ['127.0.0.1/32'],
-          routes: [{ path: '/messages', upstream: upstream.url, scope: 'messages' }],
-        },
-        // Flushed explicitly by the tests.
-        usage: { flushIntervalMs: 60_000, rawEvents: 'all', failedAuthBurst: 5 },
-      },
+      route: { path: '/messages', scope: 'messages' },
+      usage: { rawEvents: 'all', failedAuthBurst: 5 },
     });
-    w = await buildWorld(kw);
+    ({ kw, w } = world);
   });
-  afterAll(async () => {
-    await kw?.stop();
-    await upstream?.close();
-  });
+  afterAll(async () => world?.stop());
 
   async function newKey(): Promise<Created> {
     const res = await w.adminA.request<Created>('POST', `/institutions/${w.insA}/keys`, {

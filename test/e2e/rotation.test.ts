@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/ports/clock.js';
-import { startTestKeyward, type TestKeyward, testStores } from '../support/harness.js';
-import { startUpstream, type TestUpstream } from '../support/upstream.js';
-import { buildWorld, type World } from '../support/world.js';
+import { type GatewayWorld, startGatewayWorld } from '../support/gateway-world.js';
+import { type TestKeyward, testStores } from '../support/harness.js';
+import type { World } from '../support/world.js';
 
 /**
  * Rotation without interruption (issue 5): safe regenerate refuses a slot in use with the
@@ -28,31 +28,18 @@ type RotationView = {
 const QUIET_MS = 600_000;
 
 describe.each(testStores())('rotation on %s', (store) => {
-  let upstream: TestUpstream;
   let kw: TestKeyward;
   let w: World;
   let offsetMs = 0;
   const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
 
+  let world: GatewayWorld | undefined;
+
   beforeAll(async () => {
-    upstream = await startUpstream();
-    kw = await startTestKeyward({
-      store,
-      clock,
-      config: {
-        gateway: {
-          trustedProxies: ['127.0.0.1/32'],
-          routes: [{ path: '/api', upstream: upstream.url }],
-        },
-        usage: { flushIntervalMs: 60_000 },
-      },
-    });
-    w = await buildWorld(kw);
+    world = await startGatewayWorld({ store, clock });
+    ({ kw, w } = world);
   });
-  afterAll(async () => {
-    await kw?.stop();
-    await upstream?.close();
-  });
+  afterAll(async () => world?.stop());
 
   async function newKey(): Promise<Created> {
     const res = await w.adminA.request<Created>('POST', `/institutions/${w.insA}/keys`, {
