@@ -16,6 +16,8 @@ export interface InstitutionView {
     readonly maxSecretAgeDays?: number | null;
     readonly ageReminderDays?: readonly number[];
     readonly suspendUnusedAfterDays?: number | null;
+    readonly quietPeriodSeconds?: number;
+    readonly leakPolicy?: 'regenerate-slot' | 'suspend-key' | 'notify';
     readonly rateLimit: RateLimit | null;
   };
   readonly createdAt: string;

@@ -78,6 +78,15 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** A number of seconds from 0 to 86400 (one day). */
+export function parseSeconds(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n > 86_400) {
+    throw new InvalidArgumentError('Expected a number of seconds from 0 to 86400.');
+  }
+  return n;
+}
+
 export function parseBoolean(value: string): boolean {
   const v = value.trim().toLowerCase();
   if (v === 'true' || v === 'yes') return true;

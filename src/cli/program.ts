@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, type CommanderError, Option } from 'commander';
+import type { SecretVerification } from '../core/secret-scan.js';
 import { CliExit, EXIT_OK, EXIT_USAGE, isCliExit } from './cli-exit.js';
 import { type CliIo, defaultCliIo } from './cli-io.js';
 import { type AuditVerifyOptions, registerAuditCommands } from './commands/audit-commands.js';
@@ -11,7 +12,8 @@ import { registerMonitoringCommands } from './commands/monitoring-commands.js';
 import { registerPasswordCommand } from './commands/password-command.js';
 import { registerWebhooksCommands } from './commands/webhooks-commands.js';
 import { parseByteSize, parsePort } from './option-parsers.js';
-import { guard } from './remote-command.js';
+import { guard, urlOption } from './remote-command.js';
+import { secretVerifier } from './secret-verifier.js';
 
 /**
  * The `keyward` command line.
@@ -70,6 +72,8 @@ export interface ScanOptions {
   /** Directory to run in (relative paths, the git repository of `--staged`); default the current one. */
   readonly cwd?: string;
   readonly format: 'table' | 'json' | 'sarif';
+  /** `--verify`: asks the admin API (POST /leaks/check) about the secrets found. */
+  readonly verify?: (secrets: readonly string[]) => Promise<readonly SecretVerification[]>;
 }
 
 export type { CliIo } from './cli-io.js';
@@ -168,6 +172,11 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
     .option('--max-size <size>', 'skip files larger than this (default: 10M)', parseByteSize)
     .option('-C, --cwd <dir>', 'run as if started in <dir> (paths, --staged)')
     .addOption(configOption())
+    .option(
+      '--verify',
+      'ask a Keyward server whether each secret found still works, and whose it is (sends the secrets in a POST body over https or loopback, signed in as for remote commands)',
+    )
+    .addOption(urlOption().implies({ verify: true }))
     .addOption(new Option('--json', 'print the findings as JSON').conflicts('sarif'))
     .option('--sarif', 'print the findings as SARIF 2.1.0')
     .action(
@@ -183,9 +192,12 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
           cwd?: string;
           json?: boolean;
           sarif?: boolean;
+          verify?: boolean;
+          url?: string;
         },
       ) => {
         await guard(io, async () => {
+          const verify = opts.verify ? await secretVerifier(io, opts.url) : undefined;
           const code = await local.scan(
             {
               paths,
@@ -199,6 +211,7 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
               gitHistory: opts.gitHistory === true,
               ignore: opts.ignore !== false,
               format: opts.sarif ? 'sarif' : opts.json ? 'json' : 'table',
+              ...(verify && { verify }),
             },
             io,
           );

@@ -84,7 +84,7 @@ export async function openRemote(
   };
 }
 
-function authHint(err: ApiError, baseUrl: string | undefined): string | undefined {
+export function authHint(err: ApiError, baseUrl: string | undefined): string | undefined {
   const login = `keyward login${baseUrl ? ` --url ${baseUrl}` : ''}`;
   if (err.problem.code === 'UNAUTHENTICATED' || err.status === 401) {
     if (err.authKind === 'token')

@@ -24,6 +24,36 @@ export interface SecretFinding extends SecretMatch {
   readonly file: string;
   /** For history scans: the commit that introduced the blob. */
   readonly commit?: string;
+  /** With `--verify`: what the Keyward server says about the secret. */
+  readonly verification?: SecretVerification;
+}
+
+/**
+ * What a Keyward server says about a secret as the gateway would treat it now:
+ * - `live`: it authenticates;
+ * - `retiring`: it was regenerated but authenticates until `until` (grace window);
+ * - `inactive`: its key is suspended or expired (it would authenticate again if reactivated);
+ * - `retired`: regenerated or deleted, refused for good;
+ * - `unknown`: not a secret of this server (or, for a caller who may not see its institution, a
+ *   retired one: the gateway does not tell those apart either).
+ */
+export const SECRET_STATUSES = ['live', 'retiring', 'inactive', 'retired', 'unknown'] as const;
+export type SecretStatus = (typeof SECRET_STATUSES)[number];
+
+/** `POST /leaks/check`'s answer for one secret: details only where the caller may see them. */
+export interface SecretVerification {
+  /** `secretFingerprint` of the secret checked (never the secret). */
+  readonly fingerprint: string;
+  readonly status: SecretStatus;
+  /** Members, manage keys of the institution and platform operators. */
+  readonly institution?: { readonly id: string; readonly name: string };
+  /** Members and manage keys of the institution only. */
+  readonly key?: { readonly id: string; readonly name: string; readonly state: string };
+  readonly slot?: 'primary' | 'secondary';
+  /** `retiring`: the end of the grace window. */
+  readonly until?: string;
+  /** `retired`: when the secret stopped authenticating. */
+  readonly retiredAt?: string;
 }
 
 function escapeRegExp(s: string): string {
@@ -40,8 +70,15 @@ export function secretFingerprint(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 16);
 }
 
-/** Every valid secret with `prefix` in `text`, with its position. */
-export function scanText(text: string, prefix: string): SecretMatch[] {
+/**
+ * Every valid secret with `prefix` in `text`, with its position. With `secrets`, each secret found
+ * is also kept there by fingerprint (`keyward scan --verify` sends them to the server).
+ */
+export function scanText(
+  text: string,
+  prefix: string,
+  secrets?: Map<string, string>,
+): SecretMatch[] {
   const matches: SecretMatch[] = [];
   if (!text.includes(`${prefix}_`)) return matches;
   const pattern = secretPattern(prefix);
@@ -61,11 +98,13 @@ export function scanText(text: string, prefix: string): SecretMatch[] {
         lineStart = cursor + 1;
       }
     }
+    const fingerprint = secretFingerprint(candidate);
+    secrets?.set(fingerprint, candidate);
     matches.push({
       line,
       column: m.index - lineStart + 1,
       hint: secretHint(candidate, prefix),
-      fingerprint: secretFingerprint(candidate),
+      fingerprint,
     });
   }
   return matches;
@@ -104,7 +143,9 @@ export function toSarif(findings: readonly SecretFinding[], toolVersion: string)
           ruleIndex: 0,
           level: 'error',
           message: {
-            text: `Keyward secret ${f.hint} found${f.commit ? ` (commit ${f.commit})` : ''}: rotate or revoke the key.`,
+            text: `Keyward secret ${f.hint} found${f.commit ? ` (commit ${f.commit})` : ''}${
+              f.verification ? `, ${f.verification.status} on the server` : ''
+            }: rotate or revoke the key.`,
           },
           locations: [
             {
@@ -115,6 +156,7 @@ export function toSarif(findings: readonly SecretFinding[], toolVersion: string)
             },
           ],
           partialFingerprints: { 'keywardSecret/v1': f.fingerprint },
+          ...(f.verification && { properties: { keyward: f.verification } }),
         })),
       },
     ],

@@ -162,6 +162,7 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
           format: opts.format,
           cwd: resolve(opts.cwd ?? '.'),
           toolVersion: VERSION,
+          ...(opts.verify && { verify: opts.verify }),
         },
         io,
       );

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runKeyward, testIo } from '../cli/test-admin-api.js';
 import { generateSecret, secretHint } from '../core/secret-format.js';
+import { runScan } from '../scan/scan-command.js';
 import { localCommands } from './local-commands.js';
 
 const P = 'kw_live';
@@ -213,6 +214,71 @@ describe('keyward scan', () => {
       const table = await scan(['--git-history', '-C', dir]);
       expect(table.stdout).toContain(`${leak.slice(0, 12)}:a.env`);
     });
+  });
+
+  it('--verify asks about each distinct secret once, in batches of 1,000, and fails closed', async () => {
+    // A stand-in for the server (the real one: test/e2e/leak-report.test.ts).
+    const secrets = Array.from({ length: 1001 }, () => plant());
+    const text = `${secrets.join('\n')}\n${secrets[0]}\n`;
+    const batches: number[] = [];
+    const io = {
+      out: [] as string[],
+      err: [] as string[],
+      stdout(s: string) {
+        this.out.push(s);
+      },
+      stderr(s: string) {
+        this.err.push(s);
+      },
+      readStdin: async () => text,
+    };
+    const options = {
+      paths: ['-'],
+      prefix: P,
+      staged: false,
+      gitHistory: false,
+      ignore: true,
+      maxSize: 1 << 20,
+      format: 'json' as const,
+      cwd: dir,
+      toolVersion: 'test',
+    };
+    const code = await runScan(
+      {
+        ...options,
+        verify: async (batch) => {
+          batches.push(batch.length);
+          return batch.map((secret) => ({
+            fingerprint: 'the client keeps its own',
+            status: secret === secrets[0] ? ('live' as const) : ('unknown' as const),
+          }));
+        },
+      },
+      io,
+    );
+    expect(code).toBe(1);
+    expect(batches).toEqual([1000, 1]);
+    const findings = JSON.parse(io.out.join('')).findings as {
+      fingerprint: string;
+      verification: { fingerprint: string; status: string };
+    }[];
+    expect(findings).toHaveLength(1002);
+    const printed = io.out.join('') + io.err.join('');
+    expect(secrets.some((secret) => printed.includes(secret))).toBe(false);
+    expect(findings.every((f) => f.verification.fingerprint === f.fingerprint)).toBe(true);
+    expect(findings.filter((f) => f.verification.status === 'live')).toHaveLength(2);
+    for (const verify of [
+      async () => {
+        throw new Error('could not verify with https://kw.example.test: down');
+      },
+      async () => [],
+    ]) {
+      io.out.length = 0;
+      io.err.length = 0;
+      expect(await runScan({ ...options, verify }, io)).toBe(2);
+      expect(io.out).toEqual([]);
+      expect(io.err.join('')).toMatch(/could not verify|different number/);
+    }
   });
 
   it('--staged outside a git work tree exits 2', async () => {

@@ -123,6 +123,11 @@ export interface ApiKeyRepo {
   deleteSlots(keyId: string): Promise<void>;
   /** Throws AppError CONFLICT when the digest is already retired. */
   insertRetired(retired: RetiredSecret): Promise<void>;
+  /**
+   * Ends a retired secret's grace window at `at`, so it is refused from then on (a leaked
+   * retiring secret). False when it had no grace left.
+   */
+  endGrace(digest: string, at: Date): Promise<boolean>;
   /** Retired secrets of a key, newest first. */
   listRetired(keyId: string): Promise<RetiredSecret[]>;
   /**

@@ -1,4 +1,4 @@
-import { type SecretFinding, toSarif } from '../core/secret-scan.js';
+import { type SecretFinding, type SecretVerification, toSarif } from '../core/secret-scan.js';
 import { ScanError, type ScanRequest, scanSecrets } from './secret-scanner.js';
 
 /** Output and exit code of `keyward scan`: 0 clean, 1 secrets found, 2 the scan failed. */
@@ -19,7 +19,15 @@ export interface ScanCommandOptions {
   readonly format: 'table' | 'json' | 'sarif';
   readonly cwd: string;
   readonly toolVersion: string;
+  /**
+   * `--verify`: asks a Keyward server what each distinct secret found is, in batches of at most
+   * VERIFY_BATCH, answers in the same order. Errors fail the scan (exit 2).
+   */
+  readonly verify?: (secrets: readonly string[]) => Promise<readonly SecretVerification[]>;
 }
+
+/** Secrets per `--verify` request (the server's limit). */
+export const VERIFY_BATCH = 1000;
 
 export const SCAN_CLEAN = 0;
 export const SCAN_FOUND = 1;
@@ -31,14 +39,29 @@ function safe(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
-function table(findings: readonly SecretFinding[]): string {
+/** `live: billing (key_…) secondary in Comune A`, as far as the server told. */
+function describe(v: SecretVerification | undefined): string[] {
+  if (v === undefined) return ['-', '-'];
+  const owner = [
+    v.key && `${safe(v.key.name)} (${v.key.id})`,
+    v.slot,
+    v.institution && `in ${safe(v.institution.name)}`,
+  ]
+    .filter((p) => p !== undefined)
+    .join(' ');
+  const status = v.status === 'retiring' && v.until ? `retiring until ${v.until}` : v.status;
+  return [status, owner || '-'];
+}
+
+function table(findings: readonly SecretFinding[], verified: boolean): string {
   const rows = [
-    ['FILE', 'LINE', 'COL', 'SECRET', 'FINGERPRINT'],
+    ['FILE', 'LINE', 'COL', 'SECRET', ...(verified ? ['STATUS', 'KEY'] : []), 'FINGERPRINT'],
     ...findings.map((f) => [
       f.commit ? `${f.commit.slice(0, 12)}:${safe(f.file)}` : safe(f.file),
       String(f.line),
       String(f.column),
       f.hint,
+      ...(verified ? describe(f.verification) : []),
       f.fingerprint,
     ]),
   ];
@@ -63,16 +86,22 @@ export async function runScan(opts: ScanCommandOptions, io: ScanIo): Promise<num
     maxSize: opts.maxSize,
     cwd: opts.cwd,
     readStdin: () => io.readStdin(),
+    keepSecrets: opts.verify !== undefined,
   };
-  let result: Awaited<ReturnType<typeof scanSecrets>>;
+  let findings: SecretFinding[];
+  let filesScanned: number;
+  let skipped: number;
   try {
-    result = await scanSecrets(request);
+    const result = await scanSecrets(request);
+    ({ filesScanned, skipped } = result);
+    findings = opts.verify
+      ? await verifyFindings(result.findings, result.secrets ?? new Map(), opts.verify)
+      : result.findings;
   } catch (err) {
     const message = err instanceof ScanError || err instanceof Error ? err.message : String(err);
     io.stderr(`error: ${safe(message)}\n`);
     return SCAN_ERROR;
   }
-  const { findings, filesScanned, skipped } = result;
   if (opts.format === 'json') {
     io.stdout(`${JSON.stringify({ findings, filesScanned, skipped }, null, 2)}\n`);
   } else if (opts.format === 'sarif') {
@@ -82,11 +111,45 @@ export async function runScan(opts: ScanCommandOptions, io: ScanIo): Promise<num
       `No Keyward secrets found (${filesScanned} files scanned${skipped ? `, ${skipped} skipped` : ''}).\n`,
     );
   } else {
-    io.stdout(`${table(findings)}\n`);
-    const distinct = new Set(findings.map((f) => f.fingerprint)).size;
+    io.stdout(`${table(findings, opts.verify !== undefined)}\n`);
+    const distinct = new Map(findings.map((f) => [f.fingerprint, f.verification]));
+    const live = [...distinct.values()].filter(
+      (v) => v?.status === 'live' || v?.status === 'retiring' || v?.status === 'inactive',
+    ).length;
     io.stderr(
-      `${findings.length} Keyward secret${findings.length === 1 ? '' : 's'} found (${distinct} distinct) in ${filesScanned} files scanned: rotate or revoke the keys they belong to.\n`,
+      `${findings.length} Keyward secret${findings.length === 1 ? '' : 's'} found (${distinct.size} distinct) in ${filesScanned} files scanned${
+        opts.verify ? `; ${live} of them still work or can be reactivated` : ''
+      }: rotate or revoke the keys they belong to.\n`,
     );
   }
   return findings.length > 0 ? SCAN_FOUND : SCAN_CLEAN;
+}
+
+/** Asks the server about each distinct secret, then forgets the secrets. */
+async function verifyFindings(
+  findings: readonly SecretFinding[],
+  secrets: Map<string, string>,
+  verify: NonNullable<ScanCommandOptions['verify']>,
+): Promise<SecretFinding[]> {
+  const answers = new Map<string, SecretVerification>();
+  try {
+    const pending = [...secrets.entries()];
+    for (let i = 0; i < pending.length; i += VERIFY_BATCH) {
+      const batch = pending.slice(i, i + VERIFY_BATCH);
+      const results = await verify(batch.map(([, secret]) => secret));
+      if (results.length !== batch.length) {
+        throw new Error('the server answered a different number of secrets than were sent');
+      }
+      batch.forEach(([fingerprint], j) => {
+        const result = results[j];
+        if (result) answers.set(fingerprint, { ...result, fingerprint });
+      });
+    }
+  } finally {
+    secrets.clear();
+  }
+  return findings.map((f) => {
+    const verification = answers.get(f.fingerprint);
+    return verification ? { ...f, verification } : f;
+  });
 }

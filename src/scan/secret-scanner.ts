@@ -26,10 +26,14 @@ export interface ScanRequest {
   readonly cwd: string;
   readonly readStdin: () => Promise<string>;
   readonly concurrency?: number;
+  /** Keep the secrets found, by fingerprint, in ScanResult.secrets (for `--verify`). */
+  readonly keepSecrets?: boolean;
 }
 
 export interface ScanResult {
   readonly findings: SecretFinding[];
+  /** With `keepSecrets`: fingerprint → secret. Never printed; the caller drops it when done. */
+  readonly secrets?: Map<string, string>;
   readonly filesScanned: number;
   readonly skipped: number;
 }
@@ -165,6 +169,7 @@ function displayPath(cwd: string, file: string): string {
 
 export async function scanSecrets(req: ScanRequest): Promise<ScanResult> {
   const findings: SecretFinding[] = [];
+  const secrets = req.keepSecrets ? new Map<string, string>() : undefined;
   let filesScanned = 0;
   let skipped = 0;
   const record = (file: string, text: string | null) => {
@@ -173,7 +178,7 @@ export async function scanSecrets(req: ScanRequest): Promise<ScanResult> {
       return;
     }
     filesScanned++;
-    for (const m of scanText(text, req.prefix)) findings.push({ file, ...m });
+    for (const m of scanText(text, req.prefix, secrets)) findings.push({ file, ...m });
   };
 
   if (req.staged) {
@@ -192,7 +197,7 @@ export async function scanSecrets(req: ScanRequest): Promise<ScanResult> {
   if (req.gitHistory) {
     const top = await gitTopLevel(req.cwd);
     if (top === null) throw new ScanError('--git-history needs a git repository');
-    filesScanned += await scanHistory(top, req, findings, () => skipped++);
+    filesScanned += await scanHistory(top, req, findings, secrets, () => skipped++);
   }
 
   const paths = req.paths.length === 0 && !req.staged && !req.gitHistory ? ['.'] : req.paths;
@@ -213,7 +218,7 @@ export async function scanSecrets(req: ScanRequest): Promise<ScanResult> {
     (a, b) =>
       (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column,
   );
-  return { findings, filesScanned, skipped };
+  return { findings, filesScanned, skipped, ...(secrets && { secrets }) };
 }
 
 /**
@@ -225,6 +230,7 @@ async function scanHistory(
   top: string,
   req: ScanRequest,
   findings: SecretFinding[],
+  secrets: Map<string, string> | undefined,
   skip: () => void,
 ): Promise<number> {
   const log = (
@@ -312,7 +318,7 @@ async function scanHistory(
         continue;
       }
       scanned++;
-      for (const m of scanText(body.toString('utf8'), req.prefix)) {
+      for (const m of scanText(body.toString('utf8'), req.prefix, secrets)) {
         findings.push({ file: blob.path, commit: blob.commit, ...m });
       }
     }

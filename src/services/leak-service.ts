@@ -4,13 +4,25 @@ import { AppError } from '../core/errors.js';
 import type { Keyring } from '../core/keyring.js';
 import type { ApiKey, LeakPolicy, SlotName } from '../core/model.js';
 import { parseSecret } from '../core/secret-format.js';
+import {
+  type SecretStatus,
+  type SecretVerification,
+  secretFingerprint,
+} from '../core/secret-scan.js';
+import { decideVerdict, type Verdict } from '../core/verify-decision.js';
 import type { Clock } from '../ports/clock.js';
 import type { KeyInvalidation } from '../ports/key-invalidation.js';
 import type { Notifier } from '../ports/notifier.js';
-import type { Store } from '../ports/store.js';
+import type { DigestMatch, Store } from '../ports/store.js';
 import { raiseAlert } from './alert-monitor.js';
 import type { KeyService } from './key-service.js';
-import { auditOf, SYSTEM_CONTEXT } from './principal.js';
+import {
+  auditOf,
+  type InstitutionAccess,
+  institutionAccess,
+  type RequestContext,
+  SYSTEM_CONTEXT,
+} from './principal.js';
 
 /** One reported secret, as GitHub's secret-scanning partner program sends it. */
 export interface LeakReportItem {
@@ -52,8 +64,9 @@ class AlreadyHandled extends Error {}
  * live slot, the institution's `leakPolicy` decides — regenerate only that slot (default),
  * suspend the key, or only notify — and in every case, in the same transaction: a critical
  * SECRET_LEAKED alert (queued for webhooks) and a `key.leak` audit event, done as Keyward itself.
- * A replay changes nothing: a regenerated secret is retired, and an open alert for the same
- * secret version means the report was already handled.
+ * A retired secret still inside its grace window is live too: under `regenerate-slot` its grace
+ * ends at once. A replay changes nothing: a regenerated secret is retired, and an open alert for
+ * the same secret version means the report was already handled.
  */
 export class LeakService {
   readonly #githubKeys: ReadonlyMap<string, KeyObject>;
@@ -101,8 +114,68 @@ export class LeakService {
     return out;
   }
 
+  /**
+   * `POST /leaks/check` (`keyward scan --verify`): what each secret is now, in order. Read-only.
+   * Details follow visibility: the institution's members and manage keys see the key and slot,
+   * platform operators the institution; anyone else only what the gateway would tell them.
+   */
+  async check(ctx: RequestContext, secrets: readonly string[]): Promise<SecretVerification[]> {
+    const { store, keyring, secretPrefix, clock } = this.deps;
+    const now = clock.now();
+    const names = new Map<string, string | null>();
+    const institutionName = async (id: string) => {
+      if (!names.has(id)) names.set(id, (await store.institutions.get(id))?.name ?? null);
+      return names.get(id) ?? id;
+    };
+    const out: SecretVerification[] = [];
+    for (const secret of secrets) {
+      const fingerprint = secretFingerprint(secret);
+      const match = parseSecret(secret, secretPrefix).ok
+        ? await store.keys.findByDigests(lookupDigests(secret, keyring))
+        : null;
+      // The gateway's own decision, without scope or address: is the secret usable at all?
+      const verdict = decideVerdict(match, { now });
+      const status = statusOf(verdict);
+      const retired = verdict.valid ? undefined : verdict.retired;
+      const institutionId = verdict.key?.institutionId ?? retired?.institutionId;
+      let access: InstitutionAccess | null = null;
+      if (institutionId !== undefined) {
+        try {
+          access = institutionAccess(ctx, institutionId);
+        } catch {
+          access = null;
+        }
+      }
+      if (institutionId === undefined || access === null) {
+        // What the gateway tells anyone holding the secret: works, inactive, or refused.
+        const outside = status === 'retiring' ? 'live' : status === 'retired' ? 'unknown' : status;
+        out.push({ fingerprint, status: outside });
+        continue;
+      }
+      const entry: { -readonly [K in keyof SecretVerification]: SecretVerification[K] } = {
+        fingerprint,
+        status,
+        institution: { id: institutionId, name: await institutionName(institutionId) },
+      };
+      if (access !== 'platform') {
+        const keyId = verdict.key?.id ?? retired?.keyId;
+        const key = verdict.key ?? (keyId === undefined ? null : await store.keys.get(keyId));
+        if (key) entry.key = { id: key.id, name: key.name, state: key.state };
+        const slot = verdict.slot?.slot ?? retired?.slot;
+        if (slot !== undefined) entry.slot = slot;
+        if (verdict.slot?.retiringUntil) entry.until = verdict.slot.retiringUntil.toISOString();
+        if (status === 'retired' && retired) {
+          const ended = retired.graceUntil ?? retired.retiredAt;
+          entry.retiredAt = ended.toISOString();
+        }
+      }
+      out.push(entry);
+    }
+    return out;
+  }
+
   async #handle(reporter: LeakReporter, item: LeakReportItem): Promise<LeakFeedback['label']> {
-    const { store, keyring, secretPrefix } = this.deps;
+    const { store, keyring, secretPrefix, clock } = this.deps;
     if (!parseSecret(item.token, secretPrefix).ok) return 'false_positive';
     const digests = lookupDigests(item.token, keyring);
     const match = await store.keys.findByDigests(digests);
@@ -113,37 +186,40 @@ export class LeakService {
     if (reporter.kind === 'key' && reporter.institutionId !== institutionId) {
       return 'false_positive';
     }
-    // Retired (already regenerated or deleted): it was ours, nothing left to do.
-    if (match.kind === 'retired' || match.slot.retiringUntil !== undefined) return 'true_positive';
-    const changed = await this.#act(reporter, item, digests).catch((err: unknown) => {
-      if (err instanceof AlreadyHandled) return null;
-      throw err;
-    });
+    // Retired for good (regenerated or deleted): it was ours, nothing left to do.
+    const target = leakTarget(match, clock.now());
+    if (target === null) return 'true_positive';
+    const changed = await this.#act(reporter, item, digests, target.subject).catch(
+      (err: unknown) => {
+        if (err instanceof AlreadyHandled) return null;
+        throw err;
+      },
+    );
     if (changed !== null) await this.deps.invalidation.keyChanged(changed);
     return 'true_positive';
   }
 
   /** The policy, the alert and the audit in one transaction; the key id changed, or null. */
-  async #act(reporter: LeakReporter, item: LeakReportItem, digests: string[]) {
+  async #act(reporter: LeakReporter, item: LeakReportItem, digests: string[], subject: string) {
     const { store, clock, keys, notifier } = this.deps;
     const now = clock.now();
     return store.transaction(async (tx): Promise<string | null> => {
       // Again inside the transaction: a concurrent report may have handled it.
       const match = await tx.keys.findByDigests(digests);
-      if (match === null || match.kind !== 'slot' || match.slot.retiringUntil !== undefined) {
-        throw new AlreadyHandled();
-      }
-      const key: ApiKey = match.key;
-      const slotName: SlotName = match.slot.slot;
+      const target = match === null ? null : leakTarget(match, now);
+      if (target === null || target.subject !== subject) throw new AlreadyHandled();
+      const { key, slot: slotName } = target;
       const institution = await tx.institutions.get(key.institutionId);
       const policy: LeakPolicy = institution?.settings.leakPolicy ?? 'regenerate-slot';
       const action =
-        policy === 'suspend-key' && key.state !== 'active'
-          ? 'none (key not active)'
-          : policy === 'notify'
-            ? 'notified'
-            : policy === 'suspend-key'
+        policy === 'notify'
+          ? 'notified'
+          : policy === 'suspend-key'
+            ? key.state === 'active'
               ? 'key suspended'
+              : 'none (key not active)'
+            : target.retiringDigest !== undefined
+              ? 'grace window ended'
               : 'slot regenerated';
       const reportedBy = reporter.kind === 'github' ? 'github' : `key:${reporter.keyId}`;
       const opened = await raiseAlert(tx, notifier, {
@@ -154,7 +230,7 @@ export class LeakService {
           keyId: key.id,
           slot: slotName,
           // The secret's version: a second report of it while the alert is open is a replay.
-          subject: `${match.slot.hint}@${match.slot.generatedAt.toISOString()}`,
+          subject,
           at: now,
           evidence: {
             url: item.url,
@@ -169,7 +245,10 @@ export class LeakService {
       });
       if (!opened) throw new AlreadyHandled();
       let changed = false;
-      if (policy === 'regenerate-slot') {
+      if (action === 'grace window ended') {
+        // A retiring secret: the slot already holds a new one; the old one is refused from now.
+        changed = await tx.keys.endGrace(target.retiringDigest as string, now);
+      } else if (action === 'slot regenerated') {
         const current = await tx.keys.getSlot(key.id, slotName);
         if (!current) throw new AppError('INTERNAL', 'Key has lost a slot');
         await keys.replaceSlotIn(tx, SYSTEM_CONTEXT, key, current, now, {
@@ -178,7 +257,7 @@ export class LeakService {
           source: item.source,
         });
         changed = true;
-      } else if (policy === 'suspend-key' && key.state === 'active') {
+      } else if (action === 'key suspended') {
         const updated = await tx.keys.updateIfState(key.id, 'active', {
           state: 'suspended',
           updatedAt: now,
@@ -200,7 +279,7 @@ export class LeakService {
           target: key.id,
           details: {
             slot: slotName,
-            hint: match.slot.hint,
+            hint: target.hint,
             url: item.url,
             source: item.source,
             type: item.type,
@@ -213,4 +292,51 @@ export class LeakService {
       return changed ? key.id : null;
     });
   }
+}
+
+/** A verdict as a secret's status (core/secret-scan.ts). */
+function statusOf(verdict: Verdict): SecretStatus {
+  switch (verdict.valid ? 'VALID' : verdict.code) {
+    case 'SUSPENDED':
+    case 'EXPIRED':
+      return 'inactive';
+    case 'RETIRED':
+    case 'CANCELLED':
+      return 'retired';
+    case 'NOT_FOUND':
+    case 'MALFORMED':
+    case 'MISSING':
+      return 'unknown';
+    default:
+      // Valid, or refused only for the request (scope, address, rate): the secret itself works.
+      return verdict.slot?.retiringUntil ? 'retiring' : 'live';
+  }
+}
+
+/** A reported secret that still authenticates, or could again: what a leak report acts on. */
+interface LeakTarget {
+  readonly key: ApiKey;
+  readonly slot: SlotName;
+  readonly hint: string;
+  /** The secret's version (alert subject): a second report of the same version is a replay. */
+  readonly subject: string;
+  /** Set for a retired secret still inside its grace window. */
+  readonly retiringDigest?: string;
+}
+
+/** The live slot, or the retiring secret, a match names; null when it is retired for good. */
+function leakTarget(match: DigestMatch, now: Date): LeakTarget | null {
+  if (match.kind === 'slot') {
+    const { hint, generatedAt, slot } = match.slot;
+    return { key: match.key, slot, hint, subject: `${hint}@${generatedAt.toISOString()}` };
+  }
+  const { retired, key } = match;
+  if (key === undefined || retired.graceUntil === null || retired.graceUntil <= now) return null;
+  return {
+    key,
+    slot: retired.slot,
+    hint: retired.hint,
+    subject: `${retired.hint}@retired:${retired.retiredAt.toISOString()}`,
+    retiringDigest: retired.digest,
+  };
 }

@@ -1,6 +1,11 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKeyward, testIo } from '../../src/cli/test-admin-api.js';
 import { generateSecret } from '../../src/core/secret-format.js';
+import { localCommands } from '../../src/main/local-commands.js';
 import {
   type ApiClient,
   startTestKeyward,
@@ -288,6 +293,224 @@ describe.each(testStores())('leak reports on %s', (store) => {
     const unsigned = await w.manageA.request('POST', '/leaks/github', body);
     expect(unsigned.status).toBe(401);
     expect((await gateway(theirs.secrets.secondary)).status).toBe(200);
+  });
+
+  it('a leaked secret in its grace window stops at once; the new secret of the slot keeps working', async () => {
+    await setPolicy('regenerate-slot');
+    const key = await newKey(w.adminA, w.insA, 'retiring');
+    const regen = await w.adminA.request<{ secret: string }>(
+      'POST',
+      `/keys/${key.key.id}/regenerate`,
+      { slot: 'secondary', graceSeconds: 3600 },
+    );
+    expect(regen.status, regen.text).toBe(200);
+    leaked.push(regen.body.secret);
+    expect((await gateway(key.secrets.secondary)).status).toBe(200);
+    const body = JSON.stringify([report(key.secrets.secondary)]);
+    const res = await postGithub(body);
+    expect((res.json as Feedback[])[0]?.label).toBe('true_positive');
+    expect((await gateway(key.secrets.secondary)).status).toBe(401);
+    expect((await gateway(regen.body.secret)).status).toBe(200);
+    expect((await gateway(key.secrets.primary)).status).toBe(200);
+    const alerts = await w.adminA.request<Alerts>('GET', `/institutions/${w.insA}/alerts`);
+    expect(
+      alerts.body.alerts.find((a) => a.type === 'SECRET_LEAKED' && a.keyId === key.key.id),
+    ).toMatchObject({ slot: 'secondary', evidence: { action: 'grace window ended' } });
+    const events = await auditOf(w.insA, key.key.id);
+    expect(events.filter((e) => e.action === 'key.leak')).toHaveLength(1);
+    // Replay: the secret is retired for good now; nothing more happens.
+    await postGithub(body);
+    expect(await auditOf(w.insA, key.key.id)).toHaveLength(events.length);
+  });
+
+  it('checks whether secrets are live, telling each caller only what it may see', async () => {
+    type Check = {
+      results: {
+        fingerprint: string;
+        status: string;
+        institution?: { id: string; name: string };
+        key?: { id: string; name: string; state: string };
+        slot?: string;
+        until?: string;
+        retiredAt?: string;
+      }[];
+    };
+    const live = await newKey(w.adminA, w.insA, 'check-live');
+    const suspended = await newKey(w.adminA, w.insA, 'check-suspended');
+    expect(
+      (await w.adminA.request('PATCH', `/keys/${suspended.key.id}`, { state: 'suspended' })).status,
+    ).toBe(200);
+    const retiring = await w.adminA.request<{ secret: string }>(
+      'POST',
+      `/keys/${live.key.id}/regenerate`,
+      { slot: 'secondary', graceSeconds: 600 },
+    );
+    expect(retiring.status, retiring.text).toBe(200);
+    leaked.push(retiring.body.secret);
+    const gone = await newKey(w.adminA, w.insA, 'check-deleted');
+    expect((await w.adminA.request('DELETE', `/keys/${gone.key.id}`)).status).toBe(204);
+    const theirs = await newKey(w.adminB, w.insB, 'check-theirs');
+    const secrets = [
+      live.secrets.primary,
+      live.secrets.secondary,
+      suspended.secrets.primary,
+      gone.secrets.primary,
+      generateSecret('kw_live'),
+      theirs.secrets.primary,
+      'not-a-secret',
+    ];
+    const res = await w.adminA.request<Check>('POST', '/leaks/check', { secrets });
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    for (const secret of secrets) expect(res.text).not.toContain(secret);
+    const insA = { id: w.insA, name: expect.any(String) };
+    expect(res.body.results).toEqual([
+      {
+        fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+        status: 'live',
+        institution: insA,
+        key: { id: live.key.id, name: 'check-live', state: 'active' },
+        slot: 'primary',
+      },
+      {
+        fingerprint: expect.any(String),
+        status: 'retiring',
+        institution: insA,
+        key: { id: live.key.id, name: 'check-live', state: 'active' },
+        slot: 'secondary',
+        until: expect.any(String),
+      },
+      {
+        fingerprint: expect.any(String),
+        status: 'inactive',
+        institution: insA,
+        key: { id: suspended.key.id, name: 'check-suspended', state: 'suspended' },
+        slot: 'primary',
+      },
+      {
+        fingerprint: expect.any(String),
+        status: 'retired',
+        institution: insA,
+        key: { id: gone.key.id, name: 'check-deleted', state: 'cancelled' },
+        slot: 'primary',
+        retiredAt: expect.any(String),
+      },
+      { fingerprint: expect.any(String), status: 'unknown' },
+      // Another institution's live secret: what its gateway would say, nothing more.
+      { fingerprint: expect.any(String), status: 'live' },
+      { fingerprint: expect.any(String), status: 'unknown' },
+    ]);
+    const manage = await w.manageA.request<Check>('POST', '/leaks/check', { secrets });
+    expect(manage.body).toEqual(res.body);
+    // Institution B's admin: A's retiring reads as live and the deleted one as unknown.
+    const outsider = await w.adminB.request<Check>('POST', '/leaks/check', { secrets });
+    expect(outsider.body.results.map((r) => r.status)).toEqual([
+      'live',
+      'live',
+      'inactive',
+      'unknown',
+      'unknown',
+      'live',
+      'unknown',
+    ]);
+    expect(outsider.body.results.slice(0, 5).every((r) => r.key === undefined)).toBe(true);
+    expect(outsider.body.results[5]).toMatchObject({ key: { name: 'check-theirs' } });
+    // Platform operators see the institution, not the key.
+    const platform = await w.platform.request<Check>('POST', '/leaks/check', { secrets });
+    expect(platform.body.results[0]).toEqual({
+      fingerprint: expect.any(String),
+      status: 'live',
+      institution: insA,
+    });
+    // Checking changes nothing; bad bodies are refused.
+    expect((await gateway(live.secrets.primary)).status).toBe(200);
+    expect((await w.adminA.request('POST', '/leaks/check', { secrets: [] })).status).toBe(400);
+    expect((await w.adminA.request('POST', '/leaks/check', [live.secrets.primary])).status).toBe(
+      400,
+    );
+    const tooMany = Array.from({ length: 1001 }, () => 'x');
+    expect((await w.adminA.request('POST', '/leaks/check', { secrets: tooMany })).status).toBe(400);
+    const anonymous = await fetch(`${kw.url}/api/v1/leaks/check`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ secrets }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('keyward scan --verify asks the server and reports whose each secret is, never printing one', async () => {
+    const live = await newKey(w.adminA, w.insA, 'scan-live');
+    const gone = await newKey(w.adminA, w.insA, 'scan-deleted');
+    expect((await w.adminA.request('DELETE', `/keys/${gone.key.id}`)).status).toBe(204);
+    const theirs = await newKey(w.adminB, w.insB, 'scan-theirs');
+    const manage = await w.adminA.request<Created>('POST', `/institutions/${w.insA}/keys`, {
+      name: 'scanner',
+      kind: 'manage',
+    });
+    expect(manage.status, manage.text).toBe(201);
+    leaked.push(manage.body.secrets.primary, manage.body.secrets.secondary);
+    const stranger = generateSecret('kw_live');
+    const dir = await mkdtemp(join(tmpdir(), 'keyward-verify-'));
+    try {
+      await writeFile(
+        join(dir, 'a.env'),
+        `KEY=${live.secrets.secondary}\nOLD=${gone.secrets.primary}\n`,
+      );
+      await writeFile(join(dir, 'b.ts'), `x('${theirs.secrets.primary}', '${stranger}');\n`);
+      await writeFile(join(dir, 'c.ts'), `again('${live.secrets.secondary}');\n`);
+      const scan = async (args: string[], env: Record<string, string>) => {
+        const r = await runKeyward(
+          ['scan', dir, '--prefix', 'kw_live', ...args],
+          testIo({ env }),
+          localCommands(() => {}),
+        );
+        for (const secret of [...leaked, stranger]) {
+          expect(r.stdout + r.stderr).not.toContain(secret);
+        }
+        return r;
+      };
+      const token = { KEYWARD_TOKEN: manage.body.secrets.primary };
+      const json = await scan(['--verify', '--url', kw.url, '--json'], token);
+      expect(json.code, json.stderr).toBe(1);
+      type Finding = { file: string; verification?: { status: string; key?: { name: string } } };
+      const findings = (JSON.parse(json.stdout) as { findings: Finding[] }).findings;
+      const byFile = findings
+        .map((f) => [
+          f.file.replace(/^.*\//, ''),
+          f.verification?.status,
+          f.verification?.key?.name,
+        ])
+        .sort((a, b) => String(a).localeCompare(String(b)));
+      expect(byFile).toEqual([
+        ['a.env', 'live', 'scan-live'],
+        ['a.env', 'retired', 'scan-deleted'],
+        ['b.ts', 'live', undefined],
+        ['b.ts', 'unknown', undefined],
+        ['c.ts', 'live', 'scan-live'],
+      ]);
+      const table = await scan(['--url', kw.url], token);
+      expect(table.code).toBe(1);
+      expect(table.stdout).toMatch(/STATUS\s+KEY/);
+      expect(table.stdout).toMatch(/live\s+scan-live \(key_\w+\) secondary in /);
+      expect(table.stderr).toContain('2 of them still work or can be reactivated');
+      const sarif = await scan(['--verify', '--url', kw.url, '--sarif'], token);
+      expect(sarif.stdout).toContain('"status": "retired"');
+      // Refused before anything is sent: no credentials, or a cleartext remote server.
+      const anonymous = await scan(['--verify', '--url', kw.url], {});
+      expect(anonymous.code).toBe(2);
+      expect(anonymous.stderr).toContain('keyward login');
+      const cleartext = await scan(['--verify', '--url', 'http://keyward.example.test'], token);
+      expect(cleartext.code).toBe(2);
+      expect(cleartext.stderr).toContain('use https');
+      const revoked = await scan(['--verify', '--url', kw.url], {
+        KEYWARD_TOKEN: generateSecret('kw_live'),
+      });
+      expect(revoked.code).toBe(2);
+      expect(revoked.stderr).toContain('could not verify');
+      expect(revoked.stderr).toContain('KEYWARD_TOKEN');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('never logs a reported token', async () => {

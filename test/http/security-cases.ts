@@ -253,6 +253,15 @@ export const ROUTES: readonly RouteSpec[] = [
     tenant: false,
     body: () => [],
   },
+  // Read-only: anyone signed in; what a caller learns depends on what it may see (leak-report).
+  {
+    method: 'POST',
+    path: '/leaks/check',
+    auth: 'any',
+    minimum: 'signed-in',
+    tenant: false,
+    body: (w) => ({ secrets: [w.keyA.primary] }),
+  },
 ];
 
 export function concretePath(route: RouteSpec, w: World): string {

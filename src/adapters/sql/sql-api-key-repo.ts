@@ -150,6 +150,17 @@ export class SqlApiKeyRepo implements ApiKeyRepo {
     );
   }
 
+  async endGrace(digest: string, at: Date): Promise<boolean> {
+    const atMs = toMs(at);
+    const result = await this.db
+      .updateTable('retired_secrets')
+      .set({ grace_until: atMs })
+      .where('digest', '=', digest)
+      .where('grace_until', '>', atMs)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async listRetired(keyId: string): Promise<RetiredSecret[]> {
     const rows = await this.db
       .selectFrom('retired_secrets')

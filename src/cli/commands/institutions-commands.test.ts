@@ -145,6 +145,37 @@ describe('institutions commands', () => {
     expect(fake.api.requests).toHaveLength(2);
   });
 
+  it('update sets the quiet period and the leak policy, and shows them', async () => {
+    fake.api.on('PATCH', '/api/v1/institutions/ins_1', {
+      body: {
+        ...INSTITUTION,
+        settings: { ...INSTITUTION.settings, quietPeriodSeconds: 0, leakPolicy: 'suspend-key' },
+      },
+    });
+    const result = await run([
+      'institutions',
+      'update',
+      'ins_1',
+      '--quiet-period',
+      '0',
+      '--leak-policy',
+      'suspend-key',
+    ]);
+    expect(fake.api.requests.map((r) => r.body)).toEqual([
+      { settings: { quietPeriodSeconds: 0, leakPolicy: 'suspend-key' } },
+    ]);
+    expect(result.stdout).toContain('Regenerate quiet period:     0 seconds');
+    expect(result.stdout).toContain('On a reported leak:          suspend-key');
+    for (const bad of [
+      ['--quiet-period', '86401'],
+      ['--quiet-period', '-1'],
+      ['--leak-policy', 'delete-everything'],
+    ]) {
+      expect((await run(['institutions', 'update', 'ins_1', ...bad])).code, bad.join(' ')).toBe(2);
+    }
+    expect(fake.api.requests).toHaveLength(1);
+  });
+
   it('hygiene prints the policy, the findings and the summary, or the report as JSON', async () => {
     const report = {
       institutionId: 'ins_1',

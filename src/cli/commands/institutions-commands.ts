@@ -4,7 +4,7 @@ import { formatRateLimit, type InstitutionView } from '../api-types.js';
 import { UsageError } from '../cli-exit.js';
 import type { CliIo } from '../cli-io.js';
 import { seg } from '../http-client.js';
-import { parseBoolean, parseRateLimitOrNone } from '../option-parsers.js';
+import { parseBoolean, parseRateLimitOrNone, parseSeconds } from '../option-parsers.js';
 import {
   jsonOption,
   type RemoteContext,
@@ -31,7 +31,12 @@ interface UpdateOptions extends RemoteOptions {
   maxSecretAgeDays?: number | 'none';
   ageReminderDays?: number[];
   suspendUnusedAfterDays?: number | 'never';
+  quietPeriod?: number;
+  leakPolicy?: LeakPolicyName;
 }
+
+const LEAK_POLICIES = ['regenerate-slot', 'suspend-key', 'notify'] as const;
+type LeakPolicyName = (typeof LEAK_POLICIES)[number];
 
 /** A number of days (1–3650), or `word` to remove the setting. */
 function parseDaysOr<W extends string>(word: W): (value: string) => number | W {
@@ -87,6 +92,13 @@ function printInstitution(ctx: RemoteContext, institution: InstitutionView): voi
           ? 'never'
           : `${institution.settings.suspendUnusedAfterDays} days`,
       ],
+      [
+        'Regenerate quiet period',
+        institution.settings?.quietPeriodSeconds == null
+          ? '600 seconds'
+          : `${institution.settings.quietPeriodSeconds} seconds`,
+      ],
+      ['On a reported leak', institution.settings?.leakPolicy ?? 'regenerate-slot'],
       ['Created', institution.createdAt],
     ]),
   );
@@ -192,6 +204,17 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
       'suspend use keys whose two secrets were unused this long, or never (the default)',
       parseDaysOrNever,
     )
+    .option(
+      '--quiet-period <seconds>',
+      'refuse to regenerate a slot used this recently (default 600; 0 turns the check off)',
+      parseSeconds,
+    )
+    .addOption(
+      new Option(
+        '--leak-policy <policy>',
+        'what a reported leak does: regenerate only the leaked slot (the default), suspend the key, or only notify',
+      ).choices(LEAK_POLICIES),
+    )
     .addOption(urlOption())
     .addOption(jsonOption())
     .action(
@@ -204,7 +227,11 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
           maxSecretAgeDays?: number | null;
           ageReminderDays?: number[];
           suspendUnusedAfterDays?: number | null;
+          quietPeriodSeconds?: number;
+          leakPolicy?: LeakPolicyName;
         } = {};
+        if (opts.quietPeriod !== undefined) settings.quietPeriodSeconds = opts.quietPeriod;
+        if (opts.leakPolicy !== undefined) settings.leakPolicy = opts.leakPolicy;
         if (opts.maxSecretAgeDays !== undefined) {
           settings.maxSecretAgeDays =
             opts.maxSecretAgeDays === 'none' ? null : opts.maxSecretAgeDays;
@@ -233,7 +260,7 @@ export function registerInstitutionsCommands(program: Command, io: CliIo): void 
         if (Object.keys(settings).length > 0) body.settings = settings;
         if (Object.keys(body).length === 0) {
           throw new UsageError(
-            'nothing to update; give --name, --external-code, --operators-may-view-secrets, --rate-limit, --default-key-rate-limit, --unused-alert-days, --max-secret-age-days, --age-reminder-days or --suspend-unused-after-days',
+            'nothing to update; give at least one option (keyward institutions update --help lists them)',
           );
         }
         const res = await ctx.client.patch<InstitutionView>(

@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { AppError } from '../../core/errors.js';
+import { SECRET_STATUSES } from '../../core/secret-scan.js';
 import type { LeakReportItem, LeakService } from '../../services/leak-service.js';
 import { contextOf } from '../auth-hook.js';
-import { type AdminApp, problems } from '../route-kit.js';
+import { type AdminApp, problems, SESSION_OR_KEY } from '../route-kit.js';
 
 /** At most this many reported secrets per request (GitHub sends batches of up to 1,000). */
 export const MAX_LEAK_BATCH = 1000;
@@ -31,6 +32,26 @@ const LeakFeedback = Type.Array(
   }),
 );
 
+const LeakCheckBody = Type.Object(
+  {
+    secrets: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), {
+      minItems: 1,
+      maxItems: MAX_LEAK_BATCH,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const SecretVerificationSchema = Type.Object({
+  fingerprint: Type.String({ description: 'First 16 hex characters of SHA-256 of the secret' }),
+  status: Type.Union(SECRET_STATUSES.map((s) => Type.Literal(s))),
+  institution: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() })),
+  key: Type.Optional(Type.Object({ id: Type.String(), name: Type.String(), state: Type.String() })),
+  slot: Type.Optional(Type.Union([Type.Literal('primary'), Type.Literal('secondary')])),
+  until: Type.Optional(Type.String({ format: 'date-time' })),
+  retiredAt: Type.Optional(Type.String({ format: 'date-time' })),
+});
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The body exactly as received (leak routes only: GitHub signs these bytes). */
@@ -45,7 +66,8 @@ declare module 'fastify' {
  *   `Github-Public-Key-Signature`), checked before validation; hidden from the OpenAPI document
  *   (it is GitHub's protocol, not ours; see README "Leak reports").
  * - `POST /leaks/report`: internal scanners, with a manage key; acts on its institution only.
- * Both answer in GitHub's feedback format. Response bodies are never logged.
+ * - `POST /leaks/check`: read-only, any signed-in caller; whether secrets are live.
+ * The first two answer in GitHub's feedback format. Response bodies are never logged.
  */
 export async function registerLeakRoutes(
   parent: AdminApp,
@@ -124,6 +146,31 @@ export async function registerLeakRoutes(
           },
           request.body as LeakReportItem[],
         );
+      },
+    );
+
+    app.post(
+      '/leaks/check',
+      {
+        bodyLimit: LEAK_BODY_LIMIT,
+        schema: {
+          tags: ['leaks'],
+          operationId: 'checkSecrets',
+          summary: 'Whether found secrets are live (keyward scan --verify); changes nothing',
+          description:
+            'Secrets go in the body, never in a URL; the answer never contains one. Each result says what the gateway would do with the secret now: live, retiring (grace window), inactive (key suspended or expired), retired or unknown. Key, slot and institution are given where the caller may see them; for anyone else, retired reads as unknown and retiring as live, as at the gateway.',
+          security: SESSION_OR_KEY,
+          body: LeakCheckBody,
+          response: {
+            200: Type.Object({ results: Type.Array(SecretVerificationSchema) }),
+            ...problems('badRequest', 'unauthenticated', 'tooLarge'),
+          },
+        },
+      },
+      async (request, reply) => {
+        reply.header('Cache-Control', 'no-store');
+        const { secrets } = request.body as { secrets: string[] };
+        return { results: await deps.leaks.check(contextOf(request), secrets) };
       },
     );
   });
