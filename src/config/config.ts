@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
+import { parseCidr } from '../core/cidr.js';
 import { AppError } from '../core/errors.js';
 
 /**
@@ -111,6 +112,15 @@ const FileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    webhooks: Type.Optional(
+      Type.Object(
+        {
+          /** Non-public networks (CIDRs) webhooks may still reach, e.g. an internal relay. */
+          allowedNetworks: Type.Optional(Type.Array(Type.String(), { maxItems: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     leaks: Type.Optional(
       Type.Object(
         {
@@ -198,6 +208,12 @@ export interface Config {
    * `KEYWARD_GITHUB_LEAK_KEYS` (a JSON object of the same shape; it wins on the same identifier).
    */
   readonly leaks: { readonly githubPublicKeys: Readonly<Record<string, string>> };
+  /**
+   * Webhooks never connect to loopback, private, link-local or reserved addresses
+   * (core/outbound-address.ts) except in these networks: the file's `webhooks.allowedNetworks`,
+   * or `KEYWARD_WEBHOOK_ALLOWED_NETWORKS` (comma-separated CIDRs) instead.
+   */
+  readonly webhooks: { readonly allowedNetworks: readonly string[] };
   readonly bootstrap: { readonly email: string; readonly password: string | null };
   /** Raw keyring material from the environment (`1:<base64>,2:<base64>`), if given. */
   readonly keyringEnv: { readonly peppers: string | null; readonly masterKeys: string | null };
@@ -304,6 +320,28 @@ function githubLeakKeys(env: Env, file: ConfigFile): Record<string, string> {
   return keys;
 }
 
+/** `KEYWARD_WEBHOOK_ALLOWED_NETWORKS` (comma-separated), else the file's list; each a valid CIDR. */
+function webhookNetworks(env: Env, file: ConfigFile): string[] {
+  const raw = nonEmpty(env.KEYWARD_WEBHOOK_ALLOWED_NETWORKS);
+  const given =
+    raw === null
+      ? (file.webhooks?.allowedNetworks ?? [])
+      : raw
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c !== '');
+  return given.map((cidr) => {
+    const parsed = parseCidr(cidr);
+    if (!parsed.ok) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `webhooks.allowedNetworks: ${JSON.stringify(cidr.slice(0, 64))} is not a CIDR (${parsed.reason})`,
+      );
+    }
+    return parsed.cidr;
+  });
+}
+
 /** Builds the frozen configuration from flags, environment and the optional config file. */
 export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
   const explicitFile = overrides.config ?? nonEmpty(env.KEYWARD_CONFIG);
@@ -367,6 +405,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     ],
     metrics: { tokenSha256: metricsTokenSha256(env, file) },
     leaks: { githubPublicKeys: githubLeakKeys(env, file) },
+    webhooks: { allowedNetworks: webhookNetworks(env, file) },
     bootstrap: {
       email: (nonEmpty(env.KEYWARD_ADMIN_EMAIL) ?? 'admin@keyward.local').toLowerCase(),
       password: nonEmpty(env.KEYWARD_ADMIN_PASSWORD),

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { MemoryAttemptLimiter } from '../adapters/memory/memory-attempt-limiter.js';
 import type { Config } from '../config/config.js';
 import type { Keyring } from '../core/keyring.js';
+import { outboundAddressPolicy } from '../core/outbound-address.js';
 import { buildAdminApp } from '../http/admin-app.js';
 import type { AdminApp } from '../http/route-kit.js';
 import type { Clock } from '../ports/clock.js';
@@ -121,6 +122,7 @@ export async function wireAdmin(deps: {
       clock,
       keyring,
       deliverSoon: deps.deliverWebhooksSoon,
+      allowAddress: outboundAddressPolicy(config.webhooks.allowedNetworks),
     }),
     leaks,
     logger: deps.logger,

@@ -4,6 +4,7 @@ import { loadKeyring } from '../adapters/keyring/file-keyring.js';
 import { MemoryKeyEventBus } from '../adapters/memory/memory-key-event-bus.js';
 import { UndiciWebhookTransport } from '../adapters/webhook/undici-webhook-transport.js';
 import type { Config } from '../config/config.js';
+import { outboundAddressPolicy } from '../core/outbound-address.js';
 import { errorFacts } from '../gateway/gateway-exchange.js';
 import { createGateway, type Gateway } from '../gateway/gateway-server.js';
 import type { AdminApp } from '../http/route-kit.js';
@@ -113,7 +114,10 @@ export async function startKeyward(config: Config, options: StartOptions): Promi
     });
     // Every role delivers webhooks: a gateway-only node raises alerts too. Workers on several
     // processes share the deliveries through the store's claims.
-    webhookTransport = new UndiciWebhookTransport({ userAgent: `Keyward-Webhooks/${VERSION}` });
+    webhookTransport = new UndiciWebhookTransport({
+      userAgent: `Keyward-Webhooks/${VERSION}`,
+      allowAddress: outboundAddressPolicy(config.webhooks.allowedNetworks),
+    });
     const worker = new WebhookDeliveryWorker({
       store,
       keyring,

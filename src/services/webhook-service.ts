@@ -3,6 +3,7 @@ import { sealValue } from '../core/envelope.js';
 import { AppError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Keyring } from '../core/keyring.js';
+import { type AddressPolicy, literalAddressOf } from '../core/outbound-address.js';
 import {
   newDelivery,
   WEBHOOK_SECRET_PREFIX,
@@ -51,6 +52,8 @@ export interface WebhookServiceDeps {
   readonly keyring: Keyring;
   /** Asks this process's delivery worker to poll now (after a commit that queued something). */
   readonly deliverSoon: () => void;
+  /** Addresses webhooks may reach (config `webhooks.allowedNetworks`); checked again at delivery. */
+  readonly allowAddress: AddressPolicy;
 }
 
 const ADMINS: readonly InstitutionAccess[] = ['admin'];
@@ -79,6 +82,13 @@ export class WebhookService {
   ): Promise<{ webhook: Webhook; secret: string }> {
     requireAccess(institutionAccess(ctx, institutionId), ADMINS, 'manage webhooks');
     const url = webhookUrl(input.url);
+    const literal = literalAddressOf(url);
+    if (literal !== null && !this.deps.allowAddress(literal)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'url points at a loopback, private or reserved address, which webhooks may not reach; a platform operator can allow its network (webhooks.allowedNetworks)',
+      );
+    }
     const events = webhookEvents(input.events);
     const description = webhookDescription(input.description);
     const minSeverity = webhookMinSeverity(input.minSeverity);

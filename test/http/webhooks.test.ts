@@ -2,9 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import { startTestKeyward, type TestKeyward } from '../support/harness.js';
+import { ApiClient, startTestKeyward, type TestKeyward } from '../support/harness.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { buildWorld, type World } from '../support/world.js';
+import { buildWorld, MEMBER_PASSWORD, type World } from '../support/world.js';
 
 // Webhooks through the real admin API, the real delivery worker and a receiver on loopback.
 
@@ -235,5 +235,54 @@ describe('webhooks', () => {
     expect(res.status).toBe(404);
     const list = await w.platform.request('GET', `/institutions/${w.insA}/webhooks`);
     expect(list.status).toBe(403);
+  });
+});
+
+describe('webhooks without an allowed network (the default)', () => {
+  let plain: TestKeyward;
+  let admin: ApiClient;
+  let ins: string;
+  beforeAll(async () => {
+    plain = await startTestKeyward({ env: { KEYWARD_WEBHOOK_ALLOWED_NETWORKS: '' } });
+    const platform = await ApiClient.login(
+      plain.url,
+      plain.operator.email,
+      plain.operator.password,
+    );
+    ins = (await platform.request<{ id: string }>('POST', '/institutions', { name: 'Comune' })).body
+      .id;
+    const email = 'admin@example.test';
+    const member = await platform.request('POST', `/institutions/${ins}/members`, {
+      email,
+      name: 'Admin',
+      role: 'admin',
+      password: MEMBER_PASSWORD,
+    });
+    expect(member.status, member.text).toBe(201);
+    admin = await ApiClient.login(plain.url, email, MEMBER_PASSWORD);
+  });
+  afterAll(async () => plain?.stop());
+
+  it('refuses URLs naming the server itself, its private network or cloud metadata (422)', async () => {
+    for (const url of [
+      'http://127.0.0.1:4000/api/v1/institutions',
+      'http://localhost:5432/',
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'https://10.1.2.3/hook',
+      'http://[::ffff:192.168.0.1]/',
+      'http://2130706433/',
+    ]) {
+      const res = await admin.request('POST', `/institutions/${ins}/webhooks`, { url });
+      expect(res.status, url).toBe(422);
+      expect((res.body as { code: string; detail: string }).detail).toMatch(
+        /private or reserved address.*webhooks\.allowedNetworks/,
+      );
+    }
+    // A DNS name is accepted here; its addresses are judged when a delivery connects.
+    const named = await admin.request('POST', `/institutions/${ins}/webhooks`, {
+      url: 'https://hooks.example.org/keyward',
+    });
+    expect(named.status, named.text).toBe(201);
   });
 });

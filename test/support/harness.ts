@@ -87,6 +87,8 @@ export async function startTestKeyward(
       KEYWARD_ADMIN_PORT: '0',
       KEYWARD_GATEWAY_PORT: '0',
       KEYWARD_ADMIN_PASSWORD: OPERATOR_PASSWORD,
+      // Test webhook receivers listen on loopback, which webhooks may not reach by default.
+      KEYWARD_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
       ...configEnv,
       ...options.env,
     },

@@ -8,6 +8,7 @@ import { openPostgresStore } from '../../src/adapters/sql/postgres-store.js';
 import { openSqliteStore } from '../../src/adapters/sql/sqlite-store.js';
 import { UndiciWebhookTransport } from '../../src/adapters/webhook/undici-webhook-transport.js';
 import { newId } from '../../src/core/ids.js';
+import { outboundAddressPolicy } from '../../src/core/outbound-address.js';
 import { MAX_DELIVERY_ATTEMPTS } from '../../src/core/webhook-signature.js';
 import type { Store } from '../../src/ports/store.js';
 import type { RequestContext } from '../../src/services/principal.js';
@@ -57,8 +58,14 @@ describe.each(KINDS)('webhook delivery on %s', (kind) => {
   beforeAll(async () => {
     ({ store, cleanup } = await openStore(kind));
     await store.migrate();
-    transport = new UndiciWebhookTransport({ userAgent: 'keyward-test', timeoutMs: 1_000 });
-    webhooks = new WebhookService({ store, clock, keyring, deliverSoon: () => {} });
+    // The receivers listen on loopback, which only an allowed network lets webhooks reach.
+    const allowAddress = outboundAddressPolicy(['127.0.0.0/8']);
+    transport = new UndiciWebhookTransport({
+      userAgent: 'keyward-test',
+      timeoutMs: 1_000,
+      allowAddress,
+    });
+    webhooks = new WebhookService({ store, clock, keyring, deliverSoon: () => {}, allowAddress });
   });
   afterAll(async () => {
     await transport?.close();

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type AddressPolicy, outboundAddressPolicy } from '../../core/outbound-address.js';
 import { describeFailure, UndiciWebhookTransport } from './undici-webhook-transport.js';
 
 let server: Server | null = null;
@@ -19,8 +20,12 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<stri
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook?token=abc`;
 }
 
-function transport(timeoutMs: number): UndiciWebhookTransport {
-  const t = new UndiciWebhookTransport({ userAgent: 'Keyward-Webhooks/test', timeoutMs });
+function transport(timeoutMs: number, allowAddress?: AddressPolicy): UndiciWebhookTransport {
+  const t = new UndiciWebhookTransport({
+    userAgent: 'Keyward-Webhooks/test',
+    timeoutMs,
+    ...(allowAddress && { allowAddress }),
+  });
   transports.push(t);
   return t;
 }
@@ -71,6 +76,37 @@ describe('UndiciWebhookTransport', () => {
     await new Promise((r) => setTimeout(r, 20));
     const result = await transport(1_000).post({ url, headers: {}, body: '{}' });
     expect(result).toEqual({ kind: 'error', error: 'connection refused' });
+  });
+});
+
+describe('UndiciWebhookTransport with an address policy', () => {
+  it('never connects to a refused address, written in the URL or resolved from a name', async () => {
+    let hits = 0;
+    const url = new URL(
+      await listen((_req, res) => {
+        hits++;
+        res.writeHead(204).end();
+      }),
+    );
+    const guarded = transport(2_000, outboundAddressPolicy([]));
+    for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]']) {
+      const target = `http://${host}:${url.port}/hook`;
+      expect(await guarded.post({ url: target, headers: {}, body: '{}' }), host).toEqual({
+        kind: 'error',
+        error: 'address not allowed',
+      });
+    }
+    expect(hits).toBe(0);
+    // A platform operator allowed loopback: the same names now reach the receiver.
+    const allowed = transport(2_000, outboundAddressPolicy(['127.0.0.0/8', '::1/128']));
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const target = `http://${host}:${url.port}/hook`;
+      expect(await allowed.post({ url: target, headers: {}, body: '{}' }), host).toEqual({
+        kind: 'response',
+        status: 204,
+      });
+    }
+    expect(hits).toBe(2);
   });
 });
 

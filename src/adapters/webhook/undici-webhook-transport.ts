@@ -1,4 +1,7 @@
+import { type LookupAddress, type LookupOptions, lookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
+import type { AddressPolicy } from '../../core/outbound-address.js';
 import type {
   WebhookRequest,
   WebhookResponse,
@@ -10,6 +13,35 @@ export interface UndiciWebhookTransportOptions {
   readonly timeoutMs?: number;
   /** `User-Agent` of every request. */
   readonly userAgent: string;
+  /** Addresses a webhook may connect to (core/outbound-address.ts); default: any. */
+  readonly allowAddress?: AddressPolicy;
+}
+
+/** The error code of a refused destination; describeFailure says `address not allowed`. */
+const NOT_ALLOWED = 'KEYWARD_ADDRESS_NOT_ALLOWED';
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address?: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * `dns.lookup` that refuses a host when any address it resolves to is not allowed. It runs at
+ * connect time, on the very addresses the socket will use, so a name that resolved to a public
+ * address when the webhook was saved cannot later point the server at its own network.
+ */
+function guardedLookup(allows: AddressPolicy) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    lookup(hostname, { ...options }, (err, address, family) => {
+      if (err) return callback(err);
+      const ips = Array.isArray(address) ? address.map((a) => a.address) : [address];
+      if (ips.some((ip) => !allows(ip))) {
+        return callback(Object.assign(new Error('address not allowed'), { code: NOT_ALLOWED }));
+      }
+      callback(null, address, family);
+    });
+  };
 }
 
 /** Response bytes read (then dropped) so the connection can be reused; beyond that it is closed. */
@@ -56,6 +88,8 @@ export function describeFailure(err: unknown, timeoutMs: number): string {
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
       return timedOut(timeoutMs);
+    case NOT_ALLOWED:
+      return 'address not allowed';
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'host unreachable';
@@ -67,19 +101,25 @@ export function describeFailure(err: unknown, timeoutMs: number): string {
 
 /**
  * Webhook POSTs over undici: a dedicated agent (its connections never mix with the gateway's
- * upstream pools), no redirects (undici's `request` follows none), a deadline on the exchange and
- * the response body drained up to 64 KiB and dropped.
+ * upstream pools), no redirects (undici's `request` follows none), a deadline on the exchange,
+ * the response body drained up to 64 KiB and dropped, and, with `allowAddress`, no connection to
+ * an address the policy refuses (checked on the resolved addresses at connect time).
  */
 export class UndiciWebhookTransport implements WebhookTransport {
   readonly #agent: Agent;
   readonly #timeoutMs: number;
   readonly #userAgent: string;
+  readonly #allows: AddressPolicy | undefined;
 
   constructor(options: UndiciWebhookTransportOptions) {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#userAgent = options.userAgent;
+    this.#allows = options.allowAddress;
     this.#agent = new Agent({
-      connect: { timeout: this.#timeoutMs },
+      connect: {
+        timeout: this.#timeoutMs,
+        ...(this.#allows && { lookup: guardedLookup(this.#allows) }),
+      },
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
       keepAliveTimeout: 30_000,
@@ -88,6 +128,11 @@ export class UndiciWebhookTransport implements WebhookTransport {
   }
 
   async post(req: WebhookRequest): Promise<WebhookResponse> {
+    // An address written in the URL is never looked up, so it is judged here.
+    const host = new URL(req.url).hostname.replace(/^\[(.*)\]$/, '$1');
+    if (this.#allows && isIP(host) !== 0 && !this.#allows(host)) {
+      return { kind: 'error', error: 'address not allowed' };
+    }
     try {
       const res = await request(req.url, {
         method: 'POST',
