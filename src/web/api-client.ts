@@ -4,6 +4,7 @@ import type {
   ApiKey,
   AuditEvent,
   Institution,
+  InstitutionSettings,
   KeyInput,
   KeyUsage,
   Member,
@@ -131,6 +132,13 @@ export class AdminApi {
 
   getInstitution(id: string): Promise<Institution> {
     return this.request('GET', `/institutions/${encodeURIComponent(id)}`);
+  }
+
+  updateInstitutionSettings(
+    id: string,
+    settings: Partial<InstitutionSettings>,
+  ): Promise<Institution> {
+    return this.request('PATCH', `/institutions/${encodeURIComponent(id)}`, { settings });
   }
 
   async listMembers(institutionId: string): Promise<Member[]> {

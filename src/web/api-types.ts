@@ -24,16 +24,25 @@ export interface RateLimit {
   readonly windowSeconds: number;
 }
 
+export type LeakPolicy = 'regenerate-slot' | 'suspend-key' | 'notify';
+
+export interface InstitutionSettings {
+  readonly operatorsMayViewSecrets: boolean;
+  readonly defaultRateLimit: RateLimit | null;
+  readonly rateLimit: RateLimit | null;
+  readonly unusedAlertDays: number | null;
+  readonly quietPeriodSeconds: number;
+  readonly maxSecretAgeDays: number | null;
+  readonly ageReminderDays: readonly number[];
+  readonly suspendUnusedAfterDays: number | null;
+  readonly leakPolicy: LeakPolicy;
+}
+
 export interface Institution {
   readonly id: string;
   readonly name: string;
   readonly externalCode: string | null;
-  readonly settings: {
-    readonly operatorsMayViewSecrets: boolean;
-    readonly defaultRateLimit: RateLimit | null;
-    readonly unusedAlertDays?: number | null;
-    readonly rateLimit: RateLimit | null;
-  };
+  readonly settings: InstitutionSettings;
   readonly createdAt: string;
 }
 

@@ -4,6 +4,7 @@ import { AuditTab } from './audit-tab';
 import { accessLabel } from './institutions-page';
 import { KeysTab } from './keys-tab';
 import { MembersTab } from './members-tab';
+import { PoliciesTab } from './policies-tab';
 import { type InstitutionTab, Link } from './router';
 import { accessTo, useSession } from './session';
 import { ErrorNote, useLoader } from './ui';
@@ -12,6 +13,7 @@ const TABS = [
   { id: 'keys', label: 'Keys' },
   { id: 'members', label: 'Members' },
   { id: 'alerts', label: 'Alerts' },
+  { id: 'policies', label: 'Policies' },
   { id: 'audit', label: 'Audit' },
 ] as const;
 
@@ -57,6 +59,9 @@ export function InstitutionPage(props: { id: string; tab: InstitutionTab }) {
       {tab === 'keys' && <KeysTab institutionId={props.id} access={access} />}
       {tab === 'members' && <MembersTab institutionId={props.id} access={access} />}
       {tab === 'alerts' && <AlertsTab institutionId={props.id} access={access} />}
+      {tab === 'policies' && ins && (
+        <PoliciesTab institution={ins} access={access} onSaved={institution.setData} />
+      )}
       {tab === 'audit' && <AuditTab institutionId={props.id} />}
     </section>
   );

@@ -7,10 +7,10 @@ export type Route =
   | { readonly page: 'key'; readonly keyId: string }
   | { readonly page: 'not-found' };
 
-export type InstitutionTab = 'keys' | 'members' | 'alerts' | 'audit' | null;
+export type InstitutionTab = 'keys' | 'members' | 'alerts' | 'policies' | 'audit' | null;
 
 const ID = '([a-z]+_[A-Za-z0-9]+)';
-const INSTITUTION = new RegExp(`^/institutions/${ID}(?:/(keys|members|alerts|audit))?/?$`);
+const INSTITUTION = new RegExp(`^/institutions/${ID}(?:/(keys|members|alerts|policies|audit))?/?$`);
 const KEY = new RegExp(`^/keys/${ID}/?$`);
 
 export function parseRoute(pathname: string): Route {
