@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { Command, type CommanderError, Option } from 'commander';
-import type { SecretVerification } from '../core/secret-scan.js';
 import { CliExit, EXIT_OK, EXIT_USAGE, isCliExit } from './cli-exit.js';
 import { type CliIo, defaultCliIo } from './cli-io.js';
 import { type AuditVerifyOptions, registerAuditCommands } from './commands/audit-commands.js';
@@ -13,7 +12,7 @@ import { registerPasswordCommand } from './commands/password-command.js';
 import { registerWebhooksCommands } from './commands/webhooks-commands.js';
 import { parseByteSize, parsePort } from './option-parsers.js';
 import { guard, urlOption } from './remote-command.js';
-import { secretVerifier } from './secret-verifier.js';
+import { type ScanRemote, scanRemote } from './scan-remote.js';
 
 /**
  * The `keyward` command line.
@@ -73,7 +72,9 @@ export interface ScanOptions {
   readonly cwd?: string;
   readonly format: 'table' | 'json' | 'sarif';
   /** `--verify`: asks the admin API (POST /leaks/check) about the secrets found. */
-  readonly verify?: (secrets: readonly string[]) => Promise<readonly SecretVerification[]>;
+  readonly verify?: ScanRemote['verify'];
+  /** `--report`: reports them as leaked (POST /leaks/report). */
+  readonly report?: ScanRemote['report'];
 }
 
 export type { CliIo } from './cli-io.js';
@@ -176,7 +177,11 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
       '--verify',
       'ask a Keyward server whether each secret found still works, and whose it is (sends the secrets in a POST body over https or loopback, signed in as for remote commands)',
     )
-    .addOption(urlOption().implies({ verify: true }))
+    .option(
+      '--report',
+      'report each secret found as leaked to a Keyward server, so its leak policy acts on the live ones (needs a manage key in KEYWARD_TOKEN)',
+    )
+    .addOption(urlOption())
     .addOption(new Option('--json', 'print the findings as JSON').conflicts('sarif'))
     .option('--sarif', 'print the findings as SARIF 2.1.0')
     .action(
@@ -193,11 +198,15 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
           json?: boolean;
           sarif?: boolean;
           verify?: boolean;
+          report?: boolean;
           url?: string;
         },
       ) => {
         await guard(io, async () => {
-          const verify = opts.verify ? await secretVerifier(io, opts.url) : undefined;
+          // --url alone means --verify.
+          const verify = opts.verify === true || (opts.url !== undefined && !opts.report);
+          const report = opts.report === true;
+          const remote = verify || report ? await scanRemote(io, opts.url, { verify, report }) : {};
           const code = await local.scan(
             {
               paths,
@@ -211,7 +220,7 @@ function registerLocalCommands(program: Command, io: CliIo, local: LocalCommands
               gitHistory: opts.gitHistory === true,
               ignore: opts.ignore !== false,
               format: opts.sarif ? 'sarif' : opts.json ? 'json' : 'table',
-              ...(verify && { verify }),
+              ...remote,
             },
             io,
           );

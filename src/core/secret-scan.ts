@@ -26,6 +26,15 @@ export interface SecretFinding extends SecretMatch {
   readonly commit?: string;
   /** With `--verify`: what the Keyward server says about the secret. */
   readonly verification?: SecretVerification;
+  /** With `--report`: whether the server acted on it as a leak (`handled`) or it was not its own. */
+  readonly report?: 'handled' | 'not-ours';
+}
+
+/** A secret found by `keyward scan --report`, reported as leaked. */
+export interface LeakToReport {
+  readonly secret: string;
+  /** Where it was found first: `path:line`, or `commit:path:line` in history. */
+  readonly location: string;
 }
 
 /**

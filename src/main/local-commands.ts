@@ -163,6 +163,7 @@ export function localCommands(out: Print = (l) => process.stdout.write(`${l}\n`)
           cwd: resolve(opts.cwd ?? '.'),
           toolVersion: VERSION,
           ...(opts.verify && { verify: opts.verify }),
+          ...(opts.report && { report: opts.report }),
         },
         io,
       );

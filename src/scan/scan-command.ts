@@ -1,4 +1,9 @@
-import { type SecretFinding, type SecretVerification, toSarif } from '../core/secret-scan.js';
+import {
+  type LeakToReport,
+  type SecretFinding,
+  type SecretVerification,
+  toSarif,
+} from '../core/secret-scan.js';
 import { ScanError, type ScanRequest, scanSecrets } from './secret-scanner.js';
 
 /** Output and exit code of `keyward scan`: 0 clean, 1 secrets found, 2 the scan failed. */
@@ -24,10 +29,16 @@ export interface ScanCommandOptions {
    * VERIFY_BATCH, answers in the same order. Errors fail the scan (exit 2).
    */
   readonly verify?: (secrets: readonly string[]) => Promise<readonly SecretVerification[]>;
+  /**
+   * `--report`: reports each distinct secret found as leaked (with where it was found), in
+   * batches of at most SERVER_BATCH; true for each secret the server acted on (one of its
+   * institution's). Runs before `verify`, so the statuses shown are those after the report.
+   */
+  readonly report?: (leaks: readonly LeakToReport[]) => Promise<readonly boolean[]>;
 }
 
-/** Secrets per `--verify` request (the server's limit). */
-export const VERIFY_BATCH = 1000;
+/** Secrets per `--verify` or `--report` request (the server's limit). */
+export const SERVER_BATCH = 1000;
 
 export const SCAN_CLEAN = 0;
 export const SCAN_FOUND = 1;
@@ -86,7 +97,7 @@ export async function runScan(opts: ScanCommandOptions, io: ScanIo): Promise<num
     maxSize: opts.maxSize,
     cwd: opts.cwd,
     readStdin: () => io.readStdin(),
-    keepSecrets: opts.verify !== undefined,
+    keepSecrets: opts.verify !== undefined || opts.report !== undefined,
   };
   let findings: SecretFinding[];
   let filesScanned: number;
@@ -94,9 +105,7 @@ export async function runScan(opts: ScanCommandOptions, io: ScanIo): Promise<num
   try {
     const result = await scanSecrets(request);
     ({ filesScanned, skipped } = result);
-    findings = opts.verify
-      ? await verifyFindings(result.findings, result.secrets ?? new Map(), opts.verify)
-      : result.findings;
+    findings = await askServer(result.findings, result.secrets ?? new Map(), opts);
   } catch (err) {
     const message = err instanceof ScanError || err instanceof Error ? err.message : String(err);
     io.stderr(`error: ${safe(message)}\n`);
@@ -122,34 +131,74 @@ export async function runScan(opts: ScanCommandOptions, io: ScanIo): Promise<num
       }: rotate or revoke the keys they belong to.\n`,
     );
   }
+  if (opts.report && findings.length > 0) {
+    const reported = new Map(findings.map((f) => [f.fingerprint, f.report]));
+    const handled = [...reported.values()].filter((r) => r === 'handled').length;
+    io.stderr(
+      `Reported ${reported.size} distinct secret${reported.size === 1 ? '' : 's'} as leaked: ${handled} belonged to your institution and its leak policy acted on them; ${reported.size - handled} did not (nothing done).\n`,
+    );
+  }
   return findings.length > 0 ? SCAN_FOUND : SCAN_CLEAN;
 }
 
-/** Asks the server about each distinct secret, then forgets the secrets. */
-async function verifyFindings(
+/** `--report`, then `--verify`, for each distinct secret; then forgets the secrets. */
+async function askServer(
   findings: readonly SecretFinding[],
   secrets: Map<string, string>,
-  verify: NonNullable<ScanCommandOptions['verify']>,
+  opts: Pick<ScanCommandOptions, 'verify' | 'report'>,
 ): Promise<SecretFinding[]> {
-  const answers = new Map<string, SecretVerification>();
+  const entries = [...secrets.entries()];
   try {
-    const pending = [...secrets.entries()];
-    for (let i = 0; i < pending.length; i += VERIFY_BATCH) {
-      const batch = pending.slice(i, i + VERIFY_BATCH);
-      const results = await verify(batch.map(([, secret]) => secret));
-      if (results.length !== batch.length) {
-        throw new Error('the server answered a different number of secrets than were sent');
-      }
-      batch.forEach(([fingerprint], j) => {
-        const result = results[j];
-        if (result) answers.set(fingerprint, { ...result, fingerprint });
-      });
-    }
+    const first = new Map<string, SecretFinding>();
+    for (const f of findings) if (!first.has(f.fingerprint)) first.set(f.fingerprint, f);
+    const handled = opts.report
+      ? await inBatches(
+          entries.map(([fingerprint, secret]) => ({
+            secret,
+            location: locationOf(first.get(fingerprint)),
+          })),
+          opts.report,
+        )
+      : undefined;
+    const verified = opts.verify
+      ? await inBatches(
+          entries.map(([, secret]) => secret),
+          opts.verify,
+        )
+      : undefined;
+    const answers = new Map(
+      entries.map(([fingerprint], i) => [
+        fingerprint,
+        {
+          ...(handled && { report: handled[i] ? ('handled' as const) : ('not-ours' as const) }),
+          ...(verified?.[i] && { verification: { ...verified[i], fingerprint } }),
+        },
+      ]),
+    );
+    return findings.map((f) => ({ ...f, ...answers.get(f.fingerprint) }));
   } finally {
     secrets.clear();
   }
-  return findings.map((f) => {
-    const verification = answers.get(f.fingerprint);
-    return verification ? { ...f, verification } : f;
-  });
+}
+
+function locationOf(f: SecretFinding | undefined): string {
+  if (!f) return 'unknown';
+  return `${f.commit ? `${f.commit}:` : ''}${f.file}:${f.line}`;
+}
+
+/** Calls `call` on batches of at most SERVER_BATCH items; one answer per item, in order. */
+async function inBatches<T, R>(
+  items: readonly T[],
+  call: (batch: readonly T[]) => Promise<readonly R[]>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += SERVER_BATCH) {
+    const batch = items.slice(i, i + SERVER_BATCH);
+    const results = await call(batch);
+    if (results.length !== batch.length) {
+      throw new Error('the server answered a different number of secrets than were sent');
+    }
+    out.push(...results);
+  }
+  return out;
 }

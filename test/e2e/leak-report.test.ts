@@ -506,8 +506,62 @@ describe.each(testStores())('leak reports on %s', (store) => {
         KEYWARD_TOKEN: generateSecret('kw_live'),
       });
       expect(revoked.code).toBe(2);
-      expect(revoked.stderr).toContain('could not verify');
+      expect(revoked.stderr).toContain('refused /api/v1/leaks/check');
       expect(revoked.stderr).toContain('KEYWARD_TOKEN');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keyward scan --report has the leak policy act on the secrets of its own institution', async () => {
+    await setPolicy('regenerate-slot');
+    const mine = await newKey(w.adminA, w.insA, 'scan-report');
+    const theirs = await newKey(w.adminB, w.insB, 'scan-report-theirs');
+    const manage = await w.adminA.request<Created>('POST', `/institutions/${w.insA}/keys`, {
+      name: 'reporter',
+      kind: 'manage',
+    });
+    leaked.push(manage.body.secrets.primary, manage.body.secrets.secondary);
+    const dir = await mkdtemp(join(tmpdir(), 'keyward-report-'));
+    try {
+      await writeFile(
+        join(dir, 'deploy.sh'),
+        `# deploy\ncurl -H "x-api-key: ${mine.secrets.secondary}" \\\n  -H "x-other: ${theirs.secrets.primary}"\n`,
+      );
+      const run = (args: string[], env: Record<string, string>) =>
+        runKeyward(
+          ['scan', dir, '--prefix', 'kw_live', '--url', kw.url, ...args],
+          testIo({ env }),
+          localCommands(() => {}),
+        );
+      // A signed-in user is not a scanner: the manage key is required, checked before sending.
+      const session = await run(['--report'], {});
+      expect(session.code).toBe(2);
+      expect(session.stderr).toContain('--report needs a manage key');
+      expect((await gateway(mine.secrets.secondary)).status).toBe(200);
+
+      const r = await run(['--report', '--verify', '--json'], {
+        KEYWARD_TOKEN: manage.body.secrets.primary,
+      });
+      expect(r.code, r.stderr).toBe(1);
+      for (const secret of leaked) expect(r.stdout + r.stderr).not.toContain(secret);
+      type Finding = { line: number; report?: string; verification?: { status: string } };
+      const findings = (JSON.parse(r.stdout) as { findings: Finding[] }).findings;
+      expect(findings.map((f) => [f.line, f.report, f.verification?.status])).toEqual([
+        [2, 'handled', 'retired'],
+        [3, 'not-ours', 'live'],
+      ]);
+      expect(r.stderr).toContain('1 belonged to your institution');
+      expect((await gateway(mine.secrets.secondary)).status).toBe(401);
+      expect((await gateway(mine.secrets.primary)).status).toBe(200);
+      expect((await gateway(theirs.secrets.primary)).status).toBe(200);
+      const alerts = await w.adminA.request<Alerts>('GET', `/institutions/${w.insA}/alerts`);
+      expect(
+        alerts.body.alerts.find((a) => a.type === 'SECRET_LEAKED' && a.keyId === mine.key.id),
+      ).toMatchObject({
+        slot: 'secondary',
+        evidence: { url: `${dir}/deploy.sh:2`, source: 'keyward scan', action: 'slot regenerated' },
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
