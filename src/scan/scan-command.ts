@@ -26,7 +26,7 @@ export interface ScanCommandOptions {
   readonly toolVersion: string;
   /**
    * `--verify`: asks a Keyward server what each distinct secret found is, in batches of at most
-   * VERIFY_BATCH, answers in the same order. Errors fail the scan (exit 2).
+   * SERVER_BATCH, answers in the same order. Errors fail the scan (exit 2).
    */
   readonly verify?: (secrets: readonly string[]) => Promise<readonly SecretVerification[]>;
   /**
