@@ -1,22 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
+import { useConfigDirs } from './test-config-dirs.js';
 
-const dirs: string[] = [];
-
-function cwdWith(file?: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'keyward-config-'));
-  dirs.push(dir);
-  if (file !== undefined) writeFileSync(join(dir, 'keyward.config.json'), JSON.stringify(file));
-  return dir;
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const cwdWith = useConfigDirs();
 
 const pem = (curve: string) =>
   generateKeyPairSync('ec', { namedCurve: curve })

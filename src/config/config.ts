@@ -1,10 +1,11 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import { parseCidr } from '../core/cidr.js';
 import { AppError } from '../core/errors.js';
+import { type Env, nonEmpty } from './env.js';
+import { githubLeakKeys, metricsTokenSha256, webhookNetworks } from './security-settings.js';
 
 /**
  * The one configuration object. Read and validated once at start (`loadConfig`), frozen, passed
@@ -226,8 +227,6 @@ export interface ConfigOverrides {
   readonly gatewayPort?: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 function envPort(env: Env, name: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
@@ -236,10 +235,6 @@ function envPort(env: Env, name: string): number | undefined {
     throw new AppError('CONFIG_INVALID', `${name} must be a port number (0-65535)`);
   }
   return port;
-}
-
-function nonEmpty(value: string | undefined): string | null {
-  return value === undefined || value === '' ? null : value;
 }
 
 function readConfigFile(path: string, explicit: boolean): ConfigFile {
@@ -269,77 +264,6 @@ function readConfigFile(path: string, explicit: boolean): ConfigFile {
     throw new AppError('CONFIG_INVALID', `config file ${path}: ${problems.join('; ')}`);
   }
   return parsed;
-}
-
-/** The metrics scrape token's SHA-256: `KEYWARD_METRICS_TOKEN` (hashed here) beats the file's. */
-function metricsTokenSha256(env: Env, file: ConfigFile): string | null {
-  const token = nonEmpty(env.KEYWARD_METRICS_TOKEN);
-  if (token !== null) return createHash('sha256').update(token).digest('hex');
-  return file.metrics?.tokenSha256 ?? null;
-}
-
-/** GitHub's leak-report keys (file, then `KEYWARD_GITHUB_LEAK_KEYS`), each checked as a P-256 key. */
-function githubLeakKeys(env: Env, file: ConfigFile): Record<string, string> {
-  const keys: Record<string, string> = { ...(file.leaks?.githubPublicKeys ?? {}) };
-  const raw = nonEmpty(env.KEYWARD_GITHUB_LEAK_KEYS);
-  if (raw !== null) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new AppError('CONFIG_INVALID', 'KEYWARD_GITHUB_LEAK_KEYS must be a JSON object');
-    }
-    if (
-      parsed === null ||
-      typeof parsed !== 'object' ||
-      Array.isArray(parsed) ||
-      !Object.values(parsed).every((v) => typeof v === 'string')
-    ) {
-      throw new AppError(
-        'CONFIG_INVALID',
-        'KEYWARD_GITHUB_LEAK_KEYS must be a JSON object of key identifier → PEM',
-      );
-    }
-    Object.assign(keys, parsed);
-  }
-  for (const [id, pem] of Object.entries(keys)) {
-    let ok = false;
-    try {
-      const key = createPublicKey(pem);
-      ok = key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      throw new AppError(
-        'CONFIG_INVALID',
-        `leaks.githubPublicKeys[${JSON.stringify(id)}] is not an ECDSA P-256 public key (PEM)`,
-      );
-    }
-  }
-  return keys;
-}
-
-/** `KEYWARD_WEBHOOK_ALLOWED_NETWORKS` (comma-separated), else the file's list; each a valid CIDR. */
-function webhookNetworks(env: Env, file: ConfigFile): string[] {
-  const raw = nonEmpty(env.KEYWARD_WEBHOOK_ALLOWED_NETWORKS);
-  const given =
-    raw === null
-      ? (file.webhooks?.allowedNetworks ?? [])
-      : raw
-          .split(',')
-          .map((c) => c.trim())
-          .filter((c) => c !== '');
-  return given.map((cidr) => {
-    const parsed = parseCidr(cidr);
-    if (!parsed.ok) {
-      throw new AppError(
-        'CONFIG_INVALID',
-        `webhooks.allowedNetworks: ${JSON.stringify(cidr.slice(0, 64))} is not a CIDR (${parsed.reason})`,
-      );
-    }
-    return parsed.cidr;
-  });
 }
 
 /** Builds the frozen configuration from flags, environment and the optional config file. */
