@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { useConfigDirs } from './test-config-dirs.js';
+import { tempConfigDirs } from './test-config-dirs.js';
 
-const cwdWith = useConfigDirs();
+const cwdWith = tempConfigDirs();
 
 const pem = (curve: string) =>
   generateKeyPairSync('ec', { namedCurve: curve })

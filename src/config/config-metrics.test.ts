@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tokenSha256 } from '../core/bearer-token.js';
 import { loadConfig } from './config.js';
-import { useConfigDirs } from './test-config-dirs.js';
+import { tempConfigDirs } from './test-config-dirs.js';
 
-const cwdWith = useConfigDirs();
+const cwdWith = tempConfigDirs();
 
 describe('metrics and access-log settings', () => {
   it('default: /metrics on the admin port only, open; access log on', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { useConfigDirs } from './test-config-dirs.js';
+import { tempConfigDirs } from './test-config-dirs.js';
 
-const cwdWith = useConfigDirs();
+const cwdWith = tempConfigDirs();
 
 describe('webhooks.allowedNetworks', () => {
   it('is empty by default: webhooks reach public addresses only', () => {

@@ -7,7 +7,7 @@ import { afterEach } from 'vitest';
  * For config tests: returns `cwdWith(file?)`, which makes a working directory holding
  * `keyward.config.json` with `file` (none when undefined); each is removed after its test.
  */
-export function useConfigDirs(): (file?: unknown) => string {
+export function tempConfigDirs(): (file?: unknown) => string {
   const dirs: string[] = [];
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });

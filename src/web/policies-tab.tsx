@@ -140,16 +140,13 @@ export function PoliciesTab(props: {
       <fieldset disabled={!canEdit || busy}>
         <legend>Hygiene</legend>
         <div className="row">
-          <label>
-            Maximum secret age, days <span className="field-note">(empty: none)</span>
-            <input
-              type="number"
-              name="maxSecretAgeDays"
-              min={1}
-              value={values.maxSecretAgeDays}
-              onChange={(e) => set('maxSecretAgeDays', e.target.value)}
-            />
-          </label>
+          <DaysField
+            label="Maximum secret age, days"
+            none="none"
+            name="maxSecretAgeDays"
+            value={values.maxSecretAgeDays}
+            onChange={(v) => set('maxSecretAgeDays', v)}
+          />
           <label>
             Reminders, days before <span className="field-note">(e.g. 14, 3)</span>
             <input
@@ -160,26 +157,20 @@ export function PoliciesTab(props: {
           </label>
         </div>
         <div className="row">
-          <label>
-            Alert on a slot unused for, days <span className="field-note">(empty: never)</span>
-            <input
-              type="number"
-              name="unusedAlertDays"
-              min={1}
-              value={values.unusedAlertDays}
-              onChange={(e) => set('unusedAlertDays', e.target.value)}
-            />
-          </label>
-          <label>
-            Suspend keys unused for, days <span className="field-note">(empty: never)</span>
-            <input
-              type="number"
-              name="suspendUnusedAfterDays"
-              min={1}
-              value={values.suspendUnusedAfterDays}
-              onChange={(e) => set('suspendUnusedAfterDays', e.target.value)}
-            />
-          </label>
+          <DaysField
+            label="Alert on a slot unused for, days"
+            none="never"
+            name="unusedAlertDays"
+            value={values.unusedAlertDays}
+            onChange={(v) => set('unusedAlertDays', v)}
+          />
+          <DaysField
+            label="Suspend keys unused for, days"
+            none="never"
+            name="suspendUnusedAfterDays"
+            value={values.suspendUnusedAfterDays}
+            onChange={(v) => set('suspendUnusedAfterDays', v)}
+          />
         </div>
       </fieldset>
       {canEdit && (
@@ -194,5 +185,27 @@ export function PoliciesTab(props: {
         </p>
       )}
     </form>
+  );
+}
+
+/** A number of days, or empty for `none`. */
+function DaysField(props: {
+  label: string;
+  none: string;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {props.label} <span className="field-note">(empty: {props.none})</span>
+      <input
+        type="number"
+        name={props.name}
+        min={1}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </label>
   );
 }
